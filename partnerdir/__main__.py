@@ -1,0 +1,3 @@
+from partnerdir.cli import main
+
+main()
