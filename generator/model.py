@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -32,23 +34,51 @@ Login = Annotated[
 ]
 
 
-def _single_line(value: str) -> str:
-    if "\n" in value.strip() or "\r" in value:
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _text(value: object) -> object:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
+def _single_line(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    _text(value)
+    if "\n" in value.strip() or "\t" in value:
         raise ValueError("must be a single line")
     return value.strip()
+
+
+# Constraints come before the validator so that length errors speak of characters.
+Line = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), BeforeValidator(_single_line)
+]
+ShortLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=80), BeforeValidator(_single_line)
+]
+Tagline = Annotated[
+    str, StringConstraints(min_length=1, max_length=120), BeforeValidator(_single_line)
+]
+LongLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=300), BeforeValidator(_single_line)
+]
 
 
 def _http_url(value: HttpUrl) -> str:
     return str(value)
 
 
-Line = Annotated[str, AfterValidator(_single_line), StringConstraints(min_length=1)]
 Url = Annotated[HttpUrl, AfterValidator(_http_url)]
 Phone = Annotated[
     str,
     StringConstraints(pattern=r"^\+?[0-9][0-9 ()/-]{4,24}$"),
     Field(description='International format, e.g. `"+49 89 1234567"`.'),
 ]
+
+
 def _known_service(value: str, info: ValidationInfo) -> str:
     known: Any = (info.context or {}).get("services")
     if known is not None and value not in known:
@@ -71,7 +101,7 @@ class Location(_Strict):
     """Where the business is."""
 
     postal_code: str = Field(description='Postal code as text, in quotes: `"80331"`.')
-    city: Line = Field(max_length=80)
+    city: ShortLine
     country: str = Field("DE", description="ISO 3166 country code: " + ", ".join(POSTAL_CODES))
 
     @model_validator(mode="after")
@@ -132,7 +162,7 @@ class Absence(_Strict):
     to: dt.date = Field(description="Last day away, YYYY-MM-DD.")
     reason: AbsenceReason = "vacation"
     deputy: Slug | None = Field(None, description="Slug of the member who stands in.")
-    note: Line | None = Field(None, max_length=200)
+    note: LongLine | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
@@ -152,15 +182,15 @@ class Absence(_Strict):
 class Partner(_Strict):
     """One member's profile, from ``partners/<slug>.yaml``."""
 
-    name: Line = Field(max_length=100, description="Business name as clients know it.")
+    name: Line = Field(description="Business name as clients know it.")
     maintainers: list[Login] = Field(
         min_length=1, max_length=10, description="Accounts allowed to change this file."
     )
-    tagline: Line | None = Field(None, max_length=120, description="One line under the name.")
-    description: str | None = Field(
-        None, max_length=5000, description="Markdown without raw HTML."
-    )
-    benefits: list[Annotated[Line, StringConstraints(max_length=300)]] = Field(
+    tagline: Tagline | None = Field(None, description="One line under the name.")
+    description: (
+        Annotated[str, StringConstraints(max_length=5000), BeforeValidator(_text)] | None
+    ) = Field(None, description="Markdown without raw HTML.")
+    benefits: list[LongLine] = Field(
         default_factory=list,
         max_length=10,
         description="What a client gains, in the client's words.",
@@ -227,9 +257,9 @@ class Service(_Strict):
     """One entry of the network's service catalogue."""
 
     id: ServiceId
-    de: Line = Field(max_length=80, description="German label.")
-    en: Line = Field(max_length=80, description="English label.")
-    description: Line | None = Field(None, max_length=300, description="German, one sentence.")
+    de: ShortLine = Field(description="German label.")
+    en: ShortLine = Field(description="English label.")
+    description: LongLine | None = Field(None, description="German, one sentence.")
 
 
 class Coordinator(_Strict):
@@ -250,8 +280,8 @@ class Repository(_Strict):
 class NetworkSettings(_Strict):
     """Network-wide settings and the service catalogue, from ``network.yaml``."""
 
-    name: Line = Field(max_length=100)
-    tagline: Line | None = Field(None, max_length=200)
+    name: Line
+    tagline: LongLine | None = None
     coordinator: Coordinator
     admins: list[Login] = Field(min_length=1, description="Accounts that may change anything.")
     site_url: Url | None = Field(None, description="Public address of the directory site.")

@@ -22,6 +22,8 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 MAX_FILE_BYTES = 64 * 1024
 MAX_NODES = 5_000
 MAX_DEPTH = 20
+# libyaml recurses on the C stack for each open bracket: refuse deep nesting before parsing.
+MAX_FLOW_DEPTH = 100
 
 Path = tuple[str | int, ...]
 
@@ -161,6 +163,20 @@ def _decode(raw: bytes, doc: Document) -> str | None:
     return text.removeprefix("\ufeff")
 
 
+def _flow_depth(text: str) -> int:
+    """Return an upper bound of the bracket nesting, which the C parser must not see too deep."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return 0
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
+
+
 def parse_yaml(raw: bytes, file: str, *, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Parse ``raw`` into a :class:`Document`; problems are collected, never raised."""
     doc = Document(file)
@@ -178,6 +194,11 @@ def parse_yaml(raw: bytes, file: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         doc.problems.append(Problem(file, line, 1, "", "file contains a NUL character"))
+        return doc
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        doc.problems.append(
+            Problem(file, 1, 1, "", f"brackets nested deeper than {MAX_FLOW_DEPTH} levels")
+        )
         return doc
     loader = _Loader(text)
     try:
@@ -205,7 +226,7 @@ def parse_yaml(raw: bytes, file: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
         doc.data = None
     except _TooLarge as exc:
         doc.problems.append(
-            Problem(file, 1, 1, "", f"file is too complex: {exc}", "do not use anchors and aliases")
+            Problem(file, 1, 1, "", f"file is too complex: {exc}", "a profile needs no aliases")
         )
         doc.data = None
     except RecursionError:
