@@ -10,6 +10,9 @@ from generator.errors import Problem
 from generator.loader import PARTNERS_DIR, check, load_settings
 from generator.scaffold import SlugError, new_profile
 from generator.schema import expected_files
+from partnerdir.annotations import problem_annotation
+
+FORMATS = click.Choice(["text", "github"])
 
 
 def report(problems: list[Problem]) -> None:
@@ -20,14 +23,26 @@ def report(problems: list[Problem]) -> None:
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=FORMATS,
+    default="text",
+    show_default=True,
+    help="'github' prints GitHub annotations, shown on the lines of a pull request.",
+)
 @click.pass_obj
-def validate(root: Path, files: tuple[Path, ...]) -> None:
+def validate(root: Path, files: tuple[Path, ...], output_format: str) -> None:
     """Check the whole network, or only FILES, and report every problem at once.
 
     Exit 0 when valid; otherwise print one line per problem and exit 1.
     """
     network, problems = check(root, list(files) if files else None)
-    report(problems)
+    if output_format == "github":
+        for problem in problems:
+            click.echo(problem_annotation(problem))
+    else:
+        report(problems)
     if problems:
         where = len({p.file for p in problems})
         click.echo(
