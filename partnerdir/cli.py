@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from partnerdir import pr_commands, profile_commands
+from partnerdir import pr_commands, profile_commands, site_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +27,4 @@ def main(ctx: click.Context, root: Path) -> None:
 
 profile_commands.register(main)
 pr_commands.register(main)
+site_commands.register(main)
