@@ -1,0 +1,88 @@
+"""What the app and the worker share: settings, database, profiles (reloaded when changed)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from form_service.db import make_engine, session_factory, upgrade
+from form_service.matching import Matcher
+from form_service.settings import Settings
+from generator.errors import ProfileError
+from generator.loader import NETWORK_FILE, PARTNERS_DIR, Network, load_network
+
+
+def _stamp(root: Path) -> tuple[float, int]:
+    paths = [root / NETWORK_FILE, *(root / PARTNERS_DIR).glob("*.yaml")]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0), len(paths)
+
+
+@dataclass
+class Backend:
+    """Settings, engine, sessions and the current network with its matcher."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    _network: Network | None = None
+    _matcher: Matcher | None = None
+    _stamp: tuple[float, int] = (0.0, 0)
+    _checked: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Backend:
+        """Connect to the database, bring its schema up to date and load the profiles."""
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        backend = cls(settings, engine, session_factory(engine))
+        backend.network  # noqa: B018 - load now so a broken network fails at start
+        return backend
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._network is not None and now - self._checked < 5:
+            return
+        with self._lock:
+            self._checked = now
+            stamp = _stamp(self.settings.root)
+            if self._network is None or stamp != self._stamp:
+                # A broken edit keeps the last good network rather than stopping the service.
+                try:
+                    network = load_network(self.settings.root)
+                except (ProfileError, OSError):
+                    if self._network is None:
+                        raise
+                    return
+                self._network, self._matcher, self._stamp = (
+                    network,
+                    Matcher(network.partners),
+                    stamp,
+                )
+
+    @property
+    def network(self) -> Network:
+        """The current profiles and settings."""
+        self._refresh()
+        assert self._network is not None
+        return self._network
+
+    @property
+    def matcher(self) -> Matcher:
+        """A matcher over the current profiles."""
+        self._refresh()
+        assert self._matcher is not None
+        return self._matcher
+
+    @property
+    def sender(self) -> str:
+        """The From address of every mail."""
+        network = self.network
+        return self.settings.mail_from or (
+            f"{network.settings.name} <{network.settings.coordinator.email}>"
+        )

@@ -1,0 +1,85 @@
+"""The OpenAPI description of the service's public HTTP interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERRORS = {
+    "type": "object",
+    "properties": {
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+    },
+    "required": ["errors"],
+}
+_STRING = {"type": "string"}
+
+
+def description(service_ids: list[str]) -> dict[str, Any]:
+    """Return the OpenAPI 3.0 document."""
+    request_schema = {
+        "type": "object",
+        "required": ["service", "message", "name", "email", "consent"],
+        "properties": {
+            "service": {"type": "string", "enum": service_ids},
+            "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+            "remote": {"type": "boolean"},
+            "language": {"type": "string", "pattern": "^[a-z]{2}$"},
+            "needed_from": {"type": "string", "format": "date"},
+            "needed_until": {"type": "string", "format": "date"},
+            "message": {"type": "string", "maxLength": 4000},
+            "name": {"type": "string", "maxLength": 100},
+            "email": {"type": "string", "format": "email"},
+            "phone": _STRING,
+            "consent": {"type": "boolean"},
+            "referred_by": _STRING,
+            "reason": {"type": "string", "enum": ["capacity", "expertise", "absence"]},
+            "website": {"type": "string", "description": "Honeypot: leave empty."},
+            "idempotency_key": {"type": "string", "maxLength": 100},
+        },
+    }
+    json_error = {"application/json": {"schema": _ERRORS}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "partnerdir form service", "version": "1"},
+        "paths": {
+            "/api/requests": {
+                "post": {
+                    "summary": "Submit a client's request",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": request_schema},
+                            "application/x-www-form-urlencoded": {"schema": request_schema},
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Stored",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "properties": {"id": _STRING, "status": _STRING},
+                                "required": ["id", "status"],
+                            }}},
+                        },
+                        "303": {"description": "Stored; plain form posts go to the thank-you page"},
+                        "400": {"description": "Unreadable body", "content": json_error},
+                        "403": {"description": "Posted from another site", "content": json_error},
+                        "413": {"description": "Body too large"},
+                        "415": {"description": "Unsupported content type", "content": json_error},
+                        "422": {"description": "Invalid fields", "content": json_error},
+                        "429": {"description": "Too many requests"},
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Health check",
+                    "responses": {"200": {"description": "Healthy"},
+                                  "503": {"description": "Database unreachable"}},
+                }
+            },
+        },
+    }

@@ -1,0 +1,273 @@
+"""The life of a request: store, offer to a member, accept, decline, expire, fall back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from form_service.backend import Backend
+from form_service.intake import Submission
+from form_service.matching import Criteria, Standing
+from form_service.models import Assignment, ClientRequest
+from form_service.outbox import queue_mail
+
+FAIRNESS_WINDOW = dt.timedelta(days=30)
+
+
+def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> ClientRequest:
+    """Commit the request and the client's confirmation; return it (the old one on a retry)."""
+    with backend.sessions() as session:
+        if sub.idempotency_key:
+            existing = session.scalar(
+                select(ClientRequest).where(ClientRequest.idempotency_key == sub.idempotency_key)
+            )
+            if existing is not None:
+                return existing
+        req = ClientRequest(
+            public_id=secrets.token_urlsafe(12),
+            idempotency_key=sub.idempotency_key,
+            created_at=now,
+            status="new",
+            service=sub.service,
+            postal_code=sub.postal_code,
+            remote=sub.remote,
+            language=sub.language,
+            needed_from=sub.needed_from,
+            needed_until=sub.needed_until,
+            message=sub.message,
+            name=sub.name,
+            email=sub.email,
+            phone=sub.phone,
+            consent_version=backend.settings.consent_version,
+            referred_by=sub.referred_by,
+            reason=sub.reason,
+        )
+        session.add(req)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            existing = session.scalar(
+                select(ClientRequest).where(ClientRequest.idempotency_key == sub.idempotency_key)
+            )
+            assert existing is not None
+            return existing
+        queue_mail(
+            backend,
+            session,
+            f"confirmation:{req.id}",
+            "confirmation",
+            req.language,
+            req.email,
+            req,
+            now,
+        )
+        session.commit()
+        return req
+
+
+def standings(session: Session, now: dt.datetime) -> dict[str, Standing]:
+    """Return each member's recent load and referral balance, for fair ranking."""
+    since = now - FAIRNESS_WINDOW
+    load = dict(
+        session.execute(
+            select(Assignment.partner, func.count())
+            .where(Assignment.offered_at >= since, Assignment.state.in_(("offered", "accepted")))
+            .group_by(Assignment.partner)
+        )
+        .tuples()
+        .all()
+    )
+    received = dict(
+        session.execute(
+            select(Assignment.partner, func.count())
+            .where(Assignment.state == "accepted")
+            .group_by(Assignment.partner)
+        )
+        .tuples()
+        .all()
+    )
+    given = dict(
+        session.execute(
+            select(ClientRequest.referred_by, func.count())
+            .where(ClientRequest.referred_by.is_not(None))
+            .group_by(ClientRequest.referred_by)
+        )
+        .tuples()
+        .all()
+    )
+    slugs = set(load) | set(received) | {s for s in given if s}
+    return {s: Standing(load.get(s, 0), given.get(s, 0), received.get(s, 0)) for s in slugs}
+
+
+def route(backend: Backend, session: Session, req: ClientRequest, now: dt.datetime) -> None:
+    """Offer the request to the best member not asked yet, or hand it to the coordinator."""
+    asked = frozenset(a.partner for a in req.assignments)
+    criteria = Criteria(
+        service=req.service,
+        postal_code=req.postal_code,
+        remote=req.remote,
+        language=req.language,
+        needed_from=req.needed_from,
+        needed_until=req.needed_until,
+        referred_by=req.referred_by,
+        excluded=asked,
+    )
+    choice = backend.matcher.choose(criteria, standings(session, now), now.date())
+    if choice is None:
+        req.status = "coordinator"
+        coordinator = backend.network.settings.coordinator
+        queue_mail(
+            backend,
+            session,
+            f"coordinator:{req.id}",
+            "coordinator",
+            "de",
+            coordinator.email,
+            req,
+            now,
+            asked=sorted(asked),
+        )
+        return
+    deadline = now + dt.timedelta(hours=backend.settings.accept_deadline_hours)
+    assignment = Assignment(
+        request=req,
+        partner=choice.slug,
+        state="offered",
+        reason=choice.reason,
+        offered_at=now,
+        deadline=deadline,
+    )
+    session.add(assignment)
+    session.flush()
+    req.status = "offered"
+    partner = backend.network.partners[choice.slug]
+    lang = "de" if "de" in partner.languages else "en"
+    queue_mail(
+        backend,
+        session,
+        f"offer:{assignment.id}",
+        "offer",
+        lang,
+        partner.referral_email,
+        req,
+        now,
+        assignment=assignment,
+        partner=partner,
+    )
+
+
+def route_new(backend: Backend, now: dt.datetime) -> int:
+    """Route every stored request that has not been routed yet; return how many."""
+    with backend.sessions() as session:
+        ids = session.scalars(select(ClientRequest.id).where(ClientRequest.status == "new")).all()
+    for request_id in ids:
+        with backend.sessions() as session:
+            claimed = session.execute(
+                update(ClientRequest)
+                .where(ClientRequest.id == request_id, ClientRequest.status == "new")
+                .values(status="routing")
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            req = session.get_one(ClientRequest, request_id)
+            route(backend, session, req, now)
+            session.commit()
+    return len(ids)
+
+
+def answer(backend: Backend, assignment_id: int, action: str, now: dt.datetime) -> bool:
+    """Apply a member's accept or decline; return False when it was answered already."""
+    with backend.sessions() as session:
+        state = "accepted" if action == "accept" else "declined"
+        done = session.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment_id, Assignment.state == "offered")
+            .values(state=state, answered_at=now)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        assignment = session.get_one(Assignment, assignment_id)
+        session.refresh(assignment)
+        req = assignment.request
+        if state == "accepted":
+            _accepted(backend, session, req, assignment, now)
+        else:
+            route(backend, session, req, now)
+        session.commit()
+        return True
+
+
+def _accepted(
+    backend: Backend,
+    session: Session,
+    req: ClientRequest,
+    assignment: Assignment,
+    now: dt.datetime,
+) -> None:
+    req.status, req.closed_at = "accepted", now
+    partners = backend.network.partners
+    partner = partners.get(assignment.partner)
+    if partner is None:
+        return
+    lang = "de" if "de" in partner.languages else "en"
+    queue_mail(
+        backend,
+        session,
+        f"contact-member:{assignment.id}",
+        "contact_member",
+        lang,
+        partner.referral_email,
+        req,
+        now,
+        partner=partner,
+    )
+    queue_mail(
+        backend,
+        session,
+        f"contact-client:{assignment.id}",
+        "contact_client",
+        req.language,
+        req.email,
+        req,
+        now,
+        partner=partner,
+    )
+    referrer = partners.get(req.referred_by or "")
+    if referrer is not None:
+        rlang = "de" if "de" in referrer.languages else "en"
+        queue_mail(
+            backend,
+            session,
+            f"referrer:{req.id}",
+            "referrer",
+            rlang,
+            referrer.referral_email,
+            req,
+            now,
+            partner=partner,
+            referrer=referrer,
+        )
+
+
+def expire_due(backend: Backend, now: dt.datetime) -> int:
+    """Expire offers past their deadline and ask the next member; return how many."""
+    with backend.sessions() as session:
+        ids = session.scalars(
+            select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now)
+        ).all()
+    for assignment_id in ids:
+        with backend.sessions() as session:
+            done = session.execute(
+                update(Assignment)
+                .where(Assignment.id == assignment_id, Assignment.state == "offered")
+                .values(state="expired", answered_at=now)
+            )
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                route(backend, session, session.get_one(Assignment, assignment_id).request, now)
+            session.commit()
+    return len(ids)
