@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,37 +70,22 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
         return req
 
 
+def _counts(session: Session, query: Select[tuple[str | None, int]]) -> dict[str, int]:
+    return {str(key): int(count) for key, count in session.execute(query) if key}
+
+
 def standings(session: Session, now: dt.datetime) -> dict[str, Standing]:
     """Return each member's recent load and referral balance, for fair ranking."""
     since = now - FAIRNESS_WINDOW
-    load = dict(
-        session.execute(
-            select(Assignment.partner, func.count())
-            .where(Assignment.offered_at >= since, Assignment.state.in_(("offered", "accepted")))
-            .group_by(Assignment.partner)
-        )
-        .tuples()
-        .all()
-    )
-    received = dict(
-        session.execute(
-            select(Assignment.partner, func.count())
-            .where(Assignment.state == "accepted")
-            .group_by(Assignment.partner)
-        )
-        .tuples()
-        .all()
-    )
-    given = dict(
-        session.execute(
-            select(ClientRequest.referred_by, func.count())
-            .where(ClientRequest.referred_by.is_not(None))
-            .group_by(ClientRequest.referred_by)
-        )
-        .tuples()
-        .all()
-    )
-    slugs = set(load) | set(received) | {s for s in given if s}
+    load = _counts(session, select(Assignment.partner, func.count())
+                   .where(Assignment.offered_at >= since,
+                          Assignment.state.in_(("offered", "accepted")))
+                   .group_by(Assignment.partner))
+    received = _counts(session, select(Assignment.partner, func.count())
+                       .where(Assignment.state == "accepted").group_by(Assignment.partner))
+    given = _counts(session, select(ClientRequest.referred_by, func.count())
+                    .group_by(ClientRequest.referred_by))
+    slugs = set(load) | set(received) | set(given)
     return {s: Standing(load.get(s, 0), given.get(s, 0), received.get(s, 0)) for s in slugs}
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from partnerdir import pr_commands, profile_commands, site_commands
+from partnerdir import (
+    pr_commands,
+    profile_commands,
+    serve_command,
+    service_commands,
+    site_commands,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,3 +34,5 @@ def main(ctx: click.Context, root: Path) -> None:
 profile_commands.register(main)
 pr_commands.register(main)
 site_commands.register(main)
+service_commands.register(main)
+serve_command.register(main)
