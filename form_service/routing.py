@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,7 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
         return req
 
 
-def _counts(session: Session, query: Select[tuple[str | None, int]]) -> dict[str, int]:
+def _counts(session: Session, query: Any) -> dict[str, int]:
     return {str(key): int(count) for key, count in session.execute(query) if key}
 
 
