@@ -117,7 +117,8 @@ def healthz() -> Any:
 @limiter.exempt
 def openapi() -> Any:
     """Return the OpenAPI description."""
-    return jsonify(description(sorted(backend().network.settings.service_ids)))
+    network = backend().network
+    return jsonify(description(sorted(network.settings.service_ids), list(network.partners)))
 
 
 @bp.after_app_request

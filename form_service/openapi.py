@@ -17,11 +17,15 @@ _ERRORS = {
 _STRING = {"type": "string"}
 
 
-def description(service_ids: list[str]) -> dict[str, Any]:
+def description(service_ids: list[str], partner_slugs: list[str]) -> dict[str, Any]:
     """Return the OpenAPI 3.0 document."""
     request_schema = {
         "type": "object",
         "required": ["service", "message", "name", "email", "consent"],
+        "anyOf": [
+            {"required": ["postal_code"]},
+            {"required": ["remote"], "properties": {"remote": {"enum": [True]}}},
+        ],
         "properties": {
             "service": {"type": "string", "enum": service_ids},
             "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
@@ -29,12 +33,12 @@ def description(service_ids: list[str]) -> dict[str, Any]:
             "language": {"type": "string", "pattern": "^[a-z]{2}$"},
             "needed_from": {"type": "string", "format": "date"},
             "needed_until": {"type": "string", "format": "date"},
-            "message": {"type": "string", "maxLength": 4000},
-            "name": {"type": "string", "maxLength": 100},
+            "message": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"},
+            "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
             "email": {"type": "string", "format": "email"},
             "phone": _STRING,
-            "consent": {"type": "boolean"},
-            "referred_by": _STRING,
+            "consent": {"type": "boolean", "enum": [True]},
+            "referred_by": {"type": "string", "enum": partner_slugs},
             "reason": {"type": "string", "enum": ["capacity", "expertise", "absence"]},
             "website": {"type": "string", "description": "Honeypot: leave empty."},
             "idempotency_key": {"type": "string", "maxLength": 100},
@@ -69,7 +73,11 @@ def description(service_ids: list[str]) -> dict[str, Any]:
                         "403": {"description": "Posted from another site", "content": json_error},
                         "413": {"description": "Body too large"},
                         "415": {"description": "Unsupported content type", "content": json_error},
-                        "422": {"description": "Invalid fields", "content": json_error},
+                        "422": {
+                            "description": "Invalid fields: JSON for JSON posts, a page with "
+                            "the filled form for plain form posts",
+                            "content": {**json_error, "text/html": {"schema": _STRING}},
+                        },
                         "429": {"description": "Too many requests"},
                     },
                 }
