@@ -53,44 +53,73 @@ class Candidate:
     reason: str
 
 
-Rule = Callable[[Partner, Criteria, tuple[dt.date, dt.date]], bool]
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """The parts of a profile matching needs, as plain values (fast to check many times)."""
 
+    slug: str
+    services: frozenset[str]
+    languages: frozenset[str]
+    accepts: bool
+    capacity: str
+    prefixes: tuple[str, ...]
+    remote: bool
+    absences: tuple[tuple[dt.date, dt.date], ...]
 
-def area_match(partner: Partner, criteria: Criteria) -> int:
-    """Return the length of the longest postal prefix served (0 when only remote work fits)."""
-    if criteria.postal_code:
-        best = max(
-            (
-                len(p)
-                for p in partner.service_area.postal_prefixes
-                if criteria.postal_code.startswith(p)
-            ),
-            default=0,
+    @classmethod
+    def of(cls, partner: Partner) -> Entry:
+        """Extract the entry of ``partner``."""
+        return cls(
+            partner.slug,
+            frozenset(partner.services),
+            frozenset(partner.languages),
+            partner.referrals.accepts,
+            partner.referrals.capacity,
+            tuple(partner.service_area.postal_prefixes),
+            partner.service_area.remote,
+            tuple((a.from_, a.to) for a in partner.absences),
         )
-        if best:
-            return best
-    return 0
 
+
+def area_match(entry: Entry, criteria: Criteria) -> int:
+    """Return the length of the longest postal prefix served (0 when only remote work fits)."""
+    code = criteria.postal_code
+    if not code:
+        return 0
+    return max((len(p) for p in entry.prefixes if code.startswith(p)), default=0)
+
+
+Frame = tuple[dt.date, dt.date]
+Rule = Callable[[Entry, Criteria, Frame], bool]
 
 RULES: tuple[tuple[str, Rule], ...] = (
-    ("offers the service", lambda p, c, f: c.service in p.services),
-    ("speaks the language", lambda p, c, f: c.language in p.languages),
-    ("accepts referrals", lambda p, c, f: p.referrals.accepts),
-    ("is not full", lambda p, c, f: p.referrals.capacity != "full"),
-    ("is not the referring member", lambda p, c, f: p.slug != c.referred_by),
-    ("was not asked before", lambda p, c, f: p.slug not in c.excluded),
-    (
-        "serves the area",
-        lambda p, c, f: area_match(p, c) > 0 or (c.remote and p.service_area.remote),
-    ),
-    ("is not absent", lambda p, c, f: not p.absent_during(*f)),
+    ("offers the service", lambda e, c, f: c.service in e.services),
+    ("speaks the language", lambda e, c, f: c.language in e.languages),
+    ("accepts referrals", lambda e, c, f: e.accepts),
+    ("is not full", lambda e, c, f: e.capacity != "full"),
+    ("is not the referring member", lambda e, c, f: e.slug != c.referred_by),
+    ("was not asked before", lambda e, c, f: e.slug not in c.excluded),
+    ("serves the area", lambda e, c, f: area_match(e, c) > 0 or (c.remote and e.remote)),
+    ("is not absent", lambda e, c, f: not any(a <= f[1] and f[0] <= b for a, b in e.absences)),
 )
+
+
+def _fits(e: Entry, c: Criteria, f: Frame) -> bool:
+    # The per-request part of RULES for members taken from the index (which holds only members
+    # who offer the service, serve the area or work remotely, accept referrals and are not full),
+    # written out because it runs for hundreds of members per request.
+    return (
+        c.language in e.languages
+        and e.slug != c.referred_by
+        and e.slug not in c.excluded
+        and not any(a <= f[1] and f[0] <= b for a, b in e.absences)
+    )
 
 
 def is_eligible(partner: Partner, criteria: Criteria, today: dt.date) -> bool:
     """Return whether ``partner`` may be asked to take the request."""
-    frame = criteria.frame(today)
-    return all(rule(partner, criteria, frame) for _, rule in RULES)
+    entry, frame = Entry.of(partner), criteria.frame(today)
+    return all(rule(entry, criteria, frame) for _, rule in RULES)
 
 
 def deputy_of(referrer: Partner | None, criteria: Criteria, today: dt.date) -> str | None:
@@ -115,57 +144,90 @@ class Matcher:
 
     def __init__(self, partners: Mapping[str, Partner]) -> None:
         self.partners = dict(partners)
-        self.by_service: dict[str, list[Partner]] = {}
-        for partner in self.partners.values():
-            for service in partner.services:
-                self.by_service.setdefault(service, []).append(partner)
+        self.entries = {slug: Entry.of(p) for slug, p in self.partners.items()}
+        # Index by (service, postal prefix) and by service for remote work, so a request only
+        # looks at members who could serve it at all.
+        self.local: dict[tuple[str, str], list[Entry]] = {}
+        self.remote: dict[str, list[Entry]] = {}
+        # Members who take no referrals or are full can never be chosen: leave them out.
+        for entry in self.entries.values():
+            if not (entry.accepts and entry.capacity != "full"):
+                continue
+            for service in entry.services:
+                for prefix in set(entry.prefixes):
+                    self.local.setdefault((service, prefix), []).append(entry)
+                if entry.remote:
+                    self.remote.setdefault(service, []).append(entry)
+
+    def _pool(self, criteria: Criteria) -> dict[str, tuple[Entry, int]]:
+        """Return the members who could serve the place, with the length of the prefix matched."""
+        code = criteria.postal_code or ""
+        pool: dict[str, tuple[Entry, int]] = {}
+        if criteria.remote:
+            for entry in self.remote.get(criteria.service, ()):
+                pool[entry.slug] = (entry, 0)
+        for length in range(1, len(code) + 1):  # ascending: the longest match wins
+            for entry in self.local.get((criteria.service, code[:length]), ()):
+                pool[entry.slug] = (entry, length)
+        return pool
+
+    def _eligible(
+        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
+    ) -> tuple[list[tuple[Entry, int]], Callable[[tuple[Entry, int]], tuple[int, ...]], str | None]:
+        frame = criteria.frame(today)
+        eligible = [
+            item for item in self._pool(criteria).values() if _fits(item[0], criteria, frame)
+        ]
+        deputy = deputy_of(self.partners.get(criteria.referred_by or ""), criteria, today)
+        empty = Standing()
+
+        def key(item: tuple[Entry, int]) -> tuple[int, ...]:
+            # Ranking tiers, most important first; a stable hash breaks the remaining ties.
+            e, match = item
+            s = standings.get(e.slug, empty)
+            return (
+                0 if e.slug == deputy else 1,
+                -match,
+                0 if e.capacity == "available" else 1,
+                s.load,
+                s.received - s.given,
+                _tie_break(e.slug),
+            )
+
+        return eligible, key, deputy
 
     def rank(
         self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
     ) -> list[Candidate]:
         """Return every eligible member, best first, each with the reason for its place."""
-        frame = criteria.frame(today)
-        eligible = [
-            p
-            for p in self.by_service.get(criteria.service, ())
-            if all(rule(p, criteria, frame) for _, rule in RULES)
-        ]
-        deputy = deputy_of(self.partners.get(criteria.referred_by or ""), criteria, today)
-        empty = Standing()
-
-        def key(p: Partner) -> tuple[int, int, int, int, int, int, str]:
-            s = standings.get(p.slug, empty)
-            return (
-                0 if p.slug == deputy else 1,
-                -area_match(p, criteria),
-                0 if p.referrals.capacity == "available" else 1,
-                s.load,
-                -(s.given - s.received),
-                _tie_break(p.slug),
-                p.slug,
-            )
-
+        eligible, key, deputy = self._eligible(criteria, standings, today)
         eligible.sort(key=key)
-        return [self._explain(p, criteria, standings.get(p.slug, empty), deputy) for p in eligible]
+        empty = Standing()
+        return [
+            self._explain(e, criteria, standings.get(e.slug, empty), deputy) for e, _ in eligible
+        ]
 
     def choose(
         self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
     ) -> Candidate | None:
         """Return the best eligible member, or None when nobody fits."""
-        ranked = self.rank(criteria, standings, today)
-        return ranked[0] if ranked else None
+        eligible, key, deputy = self._eligible(criteria, standings, today)
+        if not eligible:
+            return None
+        best, _ = min(eligible, key=key)
+        return self._explain(best, criteria, standings.get(best.slug, Standing()), deputy)
 
     @staticmethod
-    def _explain(p: Partner, c: Criteria, s: Standing, deputy: str | None) -> Candidate:
+    def _explain(e: Entry, c: Criteria, s: Standing, deputy: str | None) -> Candidate:
         parts = []
-        if p.slug == deputy:
+        if e.slug == deputy:
             parts.append(f"deputy named by {c.referred_by}")
-        prefix = area_match(p, c)
+        prefix = area_match(e, c)
         parts.append(
             f"serves postal prefix {c.postal_code[:prefix]}"
             if prefix and c.postal_code
             else "works remotely"
         )
-        parts.append(f"capacity {p.referrals.capacity}")
+        parts.append(f"capacity {e.capacity}")
         parts.append(f"{s.load} recent assignment(s), gave {s.given}, received {s.received}")
-        return Candidate(p.slug, f"offers {c.service}; " + "; ".join(parts))
+        return Candidate(e.slug, f"offers {c.service}; " + "; ".join(parts))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from form_service.matching import Candidate, Criteria, Matcher, Standing
+from form_service.matching import Candidate, Criteria, Matcher, Standing, is_eligible
 from generator.loader import load_network
 from generator.model import Partner
 from tests.conftest import partner_data
@@ -130,3 +130,16 @@ def test_sample_network() -> None:
     assert [c.slug for c in electric] == ["elektro-sonnleitner"]
     # Nobody offers legal advice to referred clients.
     assert matcher.choose(criteria(service="rechtsberatung", remote=True), {}, TODAY) is None
+
+
+def test_indexed_ranking_agrees_with_the_rules() -> None:
+    network = load_network(REPO)
+    matcher = Matcher(network.partners)
+    for service in network.settings.service_ids:
+        for code, remote in (("80331", False), ("60311", True), ("10115", False), ("", True)):
+            for language in ("de", "en"):
+                crit = criteria(service=service, postal_code=code or None, remote=remote,
+                                language=language)
+                expected = {s for s, p in network.partners.items()
+                            if is_eligible(p, crit, TODAY)}
+                assert {c.slug for c in matcher.rank(crit, {}, TODAY)} == expected
