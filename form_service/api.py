@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import Any
 
@@ -19,7 +18,6 @@ from form_service.routing import store_request
 from form_service.strings import both
 
 bp = Blueprint("api", __name__)
-log = logging.getLogger(__name__)
 
 
 def backend() -> Backend:
@@ -83,12 +81,11 @@ def create_request() -> Any:
     else:
         stored = store_request(backend(), submission, now)
         public_id = stored.public_id
+        # Routing and mail are the worker's: it polls the database, so the answer waits for
+        # nothing but the commit, and nothing is lost if a queue is down.
         tasks = current_app.extensions.get("partnerdir.tasks")
-        if tasks is not None:
-            try:
-                tasks.process(stored.id)
-            except Exception:  # the queue is an accelerator; the sweeper finds stored work
-                log.exception("could not enqueue request %s; the sweeper will route it", stored.id)
+        if tasks is not None and tasks.immediate:
+            tasks.process(stored.id)
     if as_json:
         return jsonify(id=public_id, status="received"), 201
     return redirect(backend().settings.site_url + "anfrage/danke/", code=303)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import select
 
 from form_service.backend import Backend
-from form_service.models import utcnow
-from form_service.outbox import deliver, deliver_due
+from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
+from form_service.outbox import deliver, deliver_due, due_mail_ids
 from form_service.routing import expire_due, route_new
 from form_service.settings import Settings
 
@@ -41,6 +43,19 @@ def sweep(backend: Backend, now: dt.datetime | None = None) -> dict[str, int]:
     }
 
 
+def has_due_work(backend: Backend, now: dt.datetime) -> bool:
+    """Return whether anything waits: a new request, a mail due, an offer past its deadline."""
+    with backend.sessions() as session:
+        checks = (
+            select(ClientRequest.id).where(ClientRequest.status == "new"),
+            select(OutboundMail.id).where(
+                OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now
+            ),
+            select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now),
+        )
+        return any(session.scalar(query.limit(1)) is not None for query in checks)
+
+
 @dataclass(frozen=True)
 class Tasks:
     """The tasks bound to one huey instance and backend."""
@@ -49,6 +64,21 @@ class Tasks:
     process: Any
     send: Any
     periodic: Any
+    backend: Backend
+
+    @property
+    def immediate(self) -> bool:
+        """Whether tasks run at once in the caller (tests), not in a worker."""
+        return bool(self.huey.immediate)
+
+    def poll(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Until ``stop`` is set, hand due work to the queue as soon as the database shows it."""
+        while not stop.wait(interval):
+            try:
+                if has_due_work(self.backend, utcnow()):
+                    self.process(0)
+            except Exception:  # keep polling through database or queue hiccups
+                log.exception("poll failed; trying again")
 
 
 def register(huey: Huey, backend: Backend) -> Tasks:
@@ -56,22 +86,24 @@ def register(huey: Huey, backend: Backend) -> Tasks:
 
     @huey.task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
     def process(request_id: int) -> None:
-        """Route a new request and send what it caused."""
+        """Expire overdue offers, route new requests and queue every due mail."""
         now = utcnow()
+        expire_due(backend, now)
         route_new(backend, now)
-        deliver_due(backend, now)
+        for mail_id in due_mail_ids(backend, now):
+            send(mail_id)
 
     @huey.task(retries=5, retry_delay=60)  # type: ignore[untyped-decorator]
     def send(mail_id: int) -> None:
         """Send one mail; raise so that huey retries it later."""
-        if not deliver(backend, mail_id, utcnow()):
+        if deliver(backend, mail_id, utcnow()) == "retry":
             raise MailNotSent(mail_id)
 
     @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def periodic() -> None:
-        """Every minute: deadlines, unrouted requests, mails due for a retry."""
+        """Every minute, whatever the polling missed: deadlines, requests, mails due."""
         done = sweep(backend)
         if any(done.values()):
             log.info("sweep: %s", done)
 
-    return Tasks(huey, process, send, periodic)
+    return Tasks(huey, process, send, periodic, backend)

@@ -35,20 +35,17 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def queue_mail(
+def mail_row(
     backend: Backend,
-    session: Session,
     key: str,
     kind: str,
     lang: str,
     recipient: str,
-    req: ClientRequest,
+    req: Any,
     now: dt.datetime,
     **context: Any,
-) -> None:
-    """Render a mail and add it to the outbox unless a mail with ``key`` exists already."""
-    if session.scalar(select(OutboundMail.id).where(OutboundMail.dedup_key == key)):
-        return
+) -> dict[str, Any]:
+    """Render a mail into the values of an outbox row."""
     lang = lang if lang in ("de", "en") else "en"
     catalogue = backend.network.settings.service(req.service)
     service = (catalogue.de if lang == "de" else catalogue.en) if catalogue else req.service
@@ -70,24 +67,40 @@ def queue_mail(
         site_url=backend.settings.site_url,
         **context,
     )
-    session.add(
-        OutboundMail(
-            dedup_key=key,
-            request_id=req.id,
-            kind=kind,
-            recipient=recipient,
-            subject=text(SUBJECTS[kind], lang, **values),
-            body_text=body_text,
-            body_html=body_html,
-            status="pending",
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    return {
+        "dedup_key": key,
+        "request_id": req.id,
+        "kind": kind,
+        "recipient": recipient,
+        "subject": text(SUBJECTS[kind], lang, **values),
+        "body_text": body_text,
+        "body_html": body_html,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
-def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> bool:
-    """Claim one due mail and send it; return whether it was sent now."""
+def queue_mail(
+    backend: Backend,
+    session: Session,
+    key: str,
+    kind: str,
+    lang: str,
+    recipient: str,
+    req: ClientRequest,
+    now: dt.datetime,
+    **context: Any,
+) -> None:
+    """Render a mail and add it to the outbox unless a mail with ``key`` exists already."""
+    if session.scalar(select(OutboundMail.id).where(OutboundMail.dedup_key == key)):
+        return
+    session.add(OutboundMail(**mail_row(backend, key, kind, lang, recipient, req, now, **context)))
+
+
+def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> str:
+    """Claim one due mail and send it; return "sent", "retry" (it failed) or "skipped"."""
     with backend.sessions() as session:
         claimed = session.execute(
             update(OutboundMail)
@@ -100,7 +113,7 @@ def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> bool:
         )
         session.commit()
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False
+            return "skipped"
         mail = session.get_one(OutboundMail, mail_id)
         message = build_message(
             backend.sender,
@@ -121,10 +134,10 @@ def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> bool:
             (log.error if final else log.warning)(
                 "mail %s to %s failed (attempt %d): %s", mail.id, mail.recipient, mail.attempts, exc
             )
-            return False
+            return "failed" if final else "retry"
         mail.status, mail.sent_at, mail.last_error = "sent", now, None
         session.commit()
-        return True
+        return "sent"
 
 
 def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
@@ -147,4 +160,4 @@ def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
 
 def deliver_due(backend: Backend, now: dt.datetime) -> int:
     """Send every due mail; return how many were sent."""
-    return sum(deliver(backend, mail_id, now) for mail_id in due_mail_ids(backend, now))
+    return sum(deliver(backend, mail_id, now) == "sent" for mail_id in due_mail_ids(backend, now))

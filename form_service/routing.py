@@ -6,69 +6,76 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from form_service.backend import Backend
 from form_service.intake import Submission
 from form_service.matching import Criteria, Standing
-from form_service.models import Assignment, ClientRequest
-from form_service.outbox import queue_mail
+from form_service.models import Assignment, ClientRequest, OutboundMail
+from form_service.outbox import mail_row, queue_mail
 
 FAIRNESS_WINDOW = dt.timedelta(days=30)
 
 
-def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> ClientRequest:
-    """Commit the request and the client's confirmation; return it (the old one on a retry)."""
+def _existing(backend: Backend, key: str) -> ClientRequest:
     with backend.sessions() as session:
-        if sub.idempotency_key:
-            existing = session.scalar(
-                select(ClientRequest).where(ClientRequest.idempotency_key == sub.idempotency_key)
+        found = session.scalar(select(ClientRequest).where(ClientRequest.idempotency_key == key))
+        assert found is not None
+        return found
+
+
+def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> ClientRequest:
+    """Commit the request and the client's confirmation; return it (the old one on a retry).
+
+    This is the path every accepted request takes before the answer, so it uses two plain
+    INSERTs in one transaction rather than the ORM's unit of work.
+    """
+    values = {
+        "public_id": secrets.token_urlsafe(12),
+        "idempotency_key": sub.idempotency_key,
+        "created_at": now,
+        "status": "new",
+        "service": sub.service,
+        "postal_code": sub.postal_code,
+        "remote": sub.remote,
+        "language": sub.language,
+        "needed_from": sub.needed_from,
+        "needed_until": sub.needed_until,
+        "message": sub.message,
+        "name": sub.name,
+        "email": sub.email,
+        "phone": sub.phone,
+        "consent_version": backend.settings.consent_version,
+        "referred_by": sub.referred_by,
+        "reason": sub.reason,
+        "closed_at": None,
+    }
+    try:
+        with backend.engine.begin() as connection:
+            request_id = connection.execute(
+                insert(ClientRequest).values(values).returning(ClientRequest.id)
+            ).scalar_one()
+            req = ClientRequest(id=request_id, **values)
+            connection.execute(
+                insert(OutboundMail).values(
+                    mail_row(
+                        backend,
+                        f"confirmation:{request_id}",
+                        "confirmation",
+                        sub.language,
+                        sub.email,
+                        req,
+                        now,
+                    )
+                )
             )
-            if existing is not None:
-                return existing
-        req = ClientRequest(
-            public_id=secrets.token_urlsafe(12),
-            idempotency_key=sub.idempotency_key,
-            created_at=now,
-            status="new",
-            service=sub.service,
-            postal_code=sub.postal_code,
-            remote=sub.remote,
-            language=sub.language,
-            needed_from=sub.needed_from,
-            needed_until=sub.needed_until,
-            message=sub.message,
-            name=sub.name,
-            email=sub.email,
-            phone=sub.phone,
-            consent_version=backend.settings.consent_version,
-            referred_by=sub.referred_by,
-            reason=sub.reason,
-        )
-        session.add(req)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            existing = session.scalar(
-                select(ClientRequest).where(ClientRequest.idempotency_key == sub.idempotency_key)
-            )
-            assert existing is not None
-            return existing
-        queue_mail(
-            backend,
-            session,
-            f"confirmation:{req.id}",
-            "confirmation",
-            req.language,
-            req.email,
-            req,
-            now,
-        )
-        session.commit()
-        return req
+    except IntegrityError:
+        if not sub.idempotency_key:
+            raise
+        return _existing(backend, sub.idempotency_key)
+    return req
 
 
 def _counts(session: Session, query: Any) -> dict[str, int]:
@@ -78,14 +85,21 @@ def _counts(session: Session, query: Any) -> dict[str, int]:
 def standings(session: Session, now: dt.datetime) -> dict[str, Standing]:
     """Return each member's recent load and referral balance, for fair ranking."""
     since = now - FAIRNESS_WINDOW
-    load = _counts(session, select(Assignment.partner, func.count())
-                   .where(Assignment.offered_at >= since,
-                          Assignment.state.in_(("offered", "accepted")))
-                   .group_by(Assignment.partner))
-    received = _counts(session, select(Assignment.partner, func.count())
-                       .where(Assignment.state == "accepted").group_by(Assignment.partner))
-    given = _counts(session, select(ClientRequest.referred_by, func.count())
-                    .group_by(ClientRequest.referred_by))
+    load = _counts(
+        session,
+        select(Assignment.partner, func.count())
+        .where(Assignment.offered_at >= since, Assignment.state.in_(("offered", "accepted")))
+        .group_by(Assignment.partner),
+    )
+    received = _counts(
+        session,
+        select(Assignment.partner, func.count())
+        .where(Assignment.state == "accepted")
+        .group_by(Assignment.partner),
+    )
+    given = _counts(
+        session, select(ClientRequest.referred_by, func.count()).group_by(ClientRequest.referred_by)
+    )
     slugs = set(load) | set(received) | set(given)
     return {s: Standing(load.get(s, 0), given.get(s, 0), received.get(s, 0)) for s in slugs}
 

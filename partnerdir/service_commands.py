@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import click
@@ -30,8 +31,14 @@ def worker(root: Path, workers: int) -> None:
     tasks = register(create_huey(settings), backend)
     done = sweep(backend)
     click.echo(f"Worker started; first sweep: {done}.")
+    stop = threading.Event()
+    poller = threading.Thread(target=tasks.poll, args=(stop,), name="poll", daemon=True)
+    poller.start()
     consumer = tasks.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
 
 
 @click.group()
