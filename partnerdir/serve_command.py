@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +24,7 @@ class Part:
 
     label: str
     argv: list[str]
+    hint: str
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -30,11 +33,18 @@ def parts(root: Path, host: str, site_port: int, service_port: int) -> list[Part
     python = sys.executable
     return [
         Part("form service", [python, "-m", "flask", "--app", "form_service:create_app", "run",
-                              "--host", host, "--port", str(service_port), "--no-reload"]),
-        Part("worker", [python, "-m", "partnerdir", "--root", str(root), "worker"]),
+                              "--host", host, "--port", str(service_port), "--no-reload"],
+             "check the PARTNERDIR_* settings in your environment"),
+        Part("worker", [python, "-m", "partnerdir", "--root", str(root), "worker"],
+             "run 'partnerdir worker' on its own to see the whole error"),
         Part("site", [python, "-m", "mkdocs", "serve", "--dev-addr", f"{host}:{site_port}",
-                      "--config-file", str(root / "mkdocs.yml"), "--livereload"]),
+                      "--config-file", str(root / "mkdocs.yml"), "--livereload"],
+             "run 'partnerdir build' to see why the site does not build"),
     ]
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def environment(root: Path, host: str, site_port: int, service_port: int) -> dict[str, str]:
@@ -42,10 +52,38 @@ def environment(root: Path, host: str, site_port: int, service_port: int) -> dic
     env = dict(os.environ)
     instance = root / "instance"
     env.setdefault("PARTNERDIR_ROOT", str(root.resolve()))
-    env["PARTNERDIR_SITE_URL"] = f"http://{host}:{site_port}/"
-    env["PARTNERDIR_FORM_SERVICE_URL"] = f"http://{host}:{service_port}/"
+    env["PARTNERDIR_SITE_URL"] = _url(host, site_port)
+    # Links in mails must lead to this local service, not to the default port.
+    env["PARTNERDIR_SERVICE_URL"] = _url(host, service_port)
+    env["PARTNERDIR_FORM_SERVICE_URL"] = _url(host, service_port)
     env.setdefault("PARTNERDIR_MAIL_URL", f"maildir://{(instance / 'mail').resolve()}")
     return env
+
+
+def _client_host(host: str) -> str:
+    """The address to connect to for a server listening on ``host``."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Return whether another program listens on ``host``:``port`` already."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def listening(host: str, port: int) -> bool:
+    """Return whether something accepts connections on ``host``:``port``."""
+    try:
+        with socket.create_connection((_client_host(host), port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def stop(running: list[Part], timeout: float = 10.0) -> None:
@@ -64,54 +102,81 @@ def stop(running: list[Part], timeout: float = 10.0) -> None:
             part.process.wait()
 
 
+def _check_alive(running: list[Part]) -> None:
+    for part in running:
+        assert part.process is not None
+        if part.process.poll() is not None:
+            raise click.ClickException(
+                f"the {part.label} stopped (exit {part.process.returncode}); see its messages "
+                f"above, {part.hint}, then run 'partnerdir serve' again."
+            )
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, help="Port of the site.")
-@click.option("--service-port", default=5000, show_default=True, help="Port of the form service.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="PARTNERDIR_SERVE_HOST",
+              help="Address to listen on (env PARTNERDIR_SERVE_HOST).")
+@click.option("--port", default=8000, show_default=True, envvar="PARTNERDIR_SERVE_PORT",
+              help="Port of the site (env PARTNERDIR_SERVE_PORT).")
+@click.option("--service-port", default=5000, show_default=True,
+              envvar="PARTNERDIR_SERVE_SERVICE_PORT",
+              help="Port of the form service (env PARTNERDIR_SERVE_SERVICE_PORT).")
 @click.pass_obj
 def serve(root: Path, host: str, port: int, service_port: int) -> None:
     """Run the whole thing locally: site with live reload, form service and worker.
 
     Requests submitted through the site's form are stored in instance/ and the mails they cause
-    are written to the local mail folder instance/mail/. Stop everything with Ctrl-C.
+    are written to the local mail folder instance/mail/. The addresses are printed once both
+    servers answer. Stop everything with Ctrl-C.
     """
+    if not (root / "mkdocs.yml").is_file():
+        raise click.ClickException(
+            f"no mkdocs.yml in {root.resolve()}; run 'partnerdir serve' in the network folder "
+            "or pass --root."
+        )
+    if port == service_port:
+        raise click.UsageError("--port and --service-port must differ.")
+    for number, option in ((port, "--port"), (service_port, "--service-port")):
+        if port_in_use(host, number):
+            raise click.ClickException(
+                f"port {number} on {host} is in use (is another 'partnerdir serve' running?); "
+                f"stop that program or choose another port with {option}."
+            )
     _, problems = check(root)
     if problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir serve' again.")
     signal.signal(signal.SIGTERM, _interrupt)
-    (root / "instance" / "mail").mkdir(parents=True, exist_ok=True)
+    mail = (root / "instance" / "mail").resolve()
+    mail.mkdir(parents=True, exist_ok=True)
     env = environment(root, host, port, service_port)
     running = parts(root, host, port, service_port)
     try:
+        click.echo("Starting the site, the form service and the worker …", err=True)
         for part in running:
             part.process = subprocess.Popen(part.argv, cwd=root, env=env)
+        while not (listening(host, port) and listening(host, service_port)):
+            _check_alive(running)
+            time.sleep(0.2)
         click.echo(
-            f"\n  Site:          http://{host}:{port}/\n"
-            f"  Form service:  http://{host}:{service_port}/healthz\n"
-            f"  Mail folder:   {(root / 'instance' / 'mail').resolve()}\n"
+            f"\n  Site:          {_url(host, port)}\n"
+            f"  Form service:  {_url(host, service_port)}healthz\n"
+            f"  Mail folder:   {mail}\n"
             "  Stop with Ctrl-C.\n"
         )
         while True:
-            for part in running:
-                assert part.process is not None
-                if part.process.poll() is not None:
-                    raise click.ClickException(
-                        f"the {part.label} stopped (exit {part.process.returncode}); "
-                        "see its messages above."
-                    )
+            _check_alive(running)
             time.sleep(0.5)
     except KeyboardInterrupt:
-        click.echo("Stopping …")
+        click.echo("Stopping …", err=True)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop(running)
-        click.echo("Stopped.")
+        click.echo("Stopped.", err=True)
 
 
 def register(group: click.Group) -> None:
