@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator.loader import check
+from generator.pages import render_site, site_options, write_site
 from partnerdir.profile_commands import report
 
 
@@ -30,6 +31,25 @@ def build(root: Path) -> None:
     click.echo(f"Built the site into {config['site_dir']}.")
 
 
+@click.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the pages into; existing files of the same name are replaced.")
+@click.option("--form-service-url", default=None,
+              help="Address the request form posts to (default: PARTNERDIR_FORM_SERVICE_URL or "
+                   "form_service_url in network.yaml).")
+@click.pass_obj
+def generate(root: Path, out: Path, form_service_url: str | None) -> None:
+    """Write the generated pages as Markdown files, for a site engine other than MkDocs."""
+    network, problems = check(root)
+    if network is None or problems:
+        report(problems)
+        raise click.ClickException("fix the profiles above, then run 'partnerdir generate' again.")
+    pages = render_site(network, site_options(network, form_service_url))
+    write_site(pages, out)
+    click.echo(f"Wrote {len(pages)} pages for {len(network.partners)} partners into {out}.")
+
+
 def register(group: click.Group) -> None:
     """Add the site commands to ``group``."""
     group.add_command(build)
+    group.add_command(generate)

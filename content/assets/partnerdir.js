@@ -1,0 +1,221 @@
+/* Directory behaviour: availability computed on the day the page is viewed, filters, and the
+   request form posted as JSON with the answer shown in place. Without JavaScript every page
+   still shows every partner and the form posts as a plain HTML form. */
+(function () {
+  "use strict";
+
+  var node = document.getElementById("pd-i18n");
+  var text = node ? JSON.parse(node.textContent) : {};
+  var lang = document.documentElement.lang || "de";
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function isoDay(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+  var today = isoDay(new Date());
+
+  function longDate(iso) {
+    var p = iso.split("-");
+    return new Date(+p[0], +p[1] - 1, +p[2]).toLocaleDateString(lang, {
+      day: "numeric", month: "long", year: "numeric"
+    });
+  }
+
+  function say(key, values) {
+    var s = text[key] || "";
+    Object.keys(values || {}).forEach(function (k) { s = s.split("{" + k + "}").join(values[k]); });
+    return s;
+  }
+
+  /* [state, until]: away on `day` wins over the capacity the member declared. */
+  function status(capacity, absences, day) {
+    for (var i = 0; i < absences.length; i++) {
+      if (absences[i][0] <= day && day <= absences[i][1]) { return ["away", absences[i][1]]; }
+    }
+    return [capacity, null];
+  }
+
+  function parseAway(value) {
+    return (value || "").split(" ").filter(Boolean).map(function (pair) { return pair.split("/"); });
+  }
+
+  function refreshBadges() {
+    document.querySelectorAll(".pd-badge[data-capacity]").forEach(function (badge) {
+      var s = status(badge.getAttribute("data-capacity"), parseAway(badge.getAttribute("data-away")), today);
+      var label = s[0] === "away" ? say("away", { date: longDate(s[1]) }) : say(s[0]);
+      badge.className = "pd-badge pd-badge--" + s[0];
+      if (label && badge.textContent !== label) { badge.textContent = label; }
+    });
+    document.querySelectorAll(".pd-absences li[data-to]").forEach(function (item) {
+      if (item.getAttribute("data-to") < today) { item.hidden = true; }
+    });
+    var section = document.querySelector(".pd-absences");
+    if (section && !section.querySelector("li:not([hidden])")) { section.hidden = true; }
+    var alternative = document.getElementById("pd-alternative");
+    var badge = document.querySelector(".pd-partner__status .pd-badge");
+    if (alternative && badge) {
+      var url = new URL(alternative.href);
+      url.searchParams.set("reason", badge.classList.contains("pd-badge--away") ? "absence" : "capacity");
+      alternative.href = url.toString();
+    }
+  }
+
+  function setupDirectory(root) {
+    var form = document.getElementById("pd-filters");
+    var count = document.getElementById("pd-count");
+    var none = document.getElementById("pd-none");
+    var fields = {
+      service: document.getElementById("pd-f-service"),
+      postal: document.getElementById("pd-f-postal"),
+      language: document.getElementById("pd-f-language"),
+      available: document.getElementById("pd-f-available")
+    };
+    fetch(root.getAttribute("data-base") + "partners.json", { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("partners.json: " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        var entries = data.partners.map(function (p) {
+          return {
+            card: document.getElementById("p-" + p.slug),
+            services: p.services,
+            languages: p.languages,
+            prefixes: p.postal_prefixes,
+            remote: p.remote,
+            capacity: p.accepts ? p.capacity : "closed",
+            absences: p.absences.map(function (a) { return [a.from, a.to]; })
+          };
+        }).filter(function (e) { return e.card; });
+
+        function matches(e, f) {
+          if (f.service && e.services.indexOf(f.service) < 0) { return false; }
+          if (f.language && e.languages.indexOf(f.language) < 0) { return false; }
+          if (f.postal && !e.remote && !e.prefixes.some(function (pre) {
+            return f.postal.indexOf(pre) === 0 || pre.indexOf(f.postal) === 0;
+          })) { return false; }
+          if (f.available) {
+            var s = status(e.capacity, e.absences, today)[0];
+            if (s !== "available" && s !== "limited") { return false; }
+          }
+          return true;
+        }
+
+        function apply() {
+          var f = {
+            service: fields.service.value,
+            postal: fields.postal.value.replace(/\s+/g, ""),
+            language: fields.language.value,
+            available: fields.available.checked
+          };
+          var shown = 0;
+          for (var i = 0; i < entries.length; i++) {
+            var hide = !matches(entries[i], f);
+            if (entries[i].card.hidden !== hide) { entries[i].card.hidden = hide; }
+            if (!hide) { shown++; }
+          }
+          count.textContent = say("count", { shown: shown, total: entries.length });
+          none.hidden = shown > 0;
+          var params = new URLSearchParams();
+          if (f.service) { params.set("service", f.service); }
+          if (f.postal) { params.set("postal_code", f.postal); }
+          if (f.language) { params.set("language", f.language); }
+          if (f.available) { params.set("available", "1"); }
+          var query = params.toString();
+          history.replaceState(null, "", query ? "?" + query : location.pathname);
+        }
+
+        var initial = new URLSearchParams(location.search);
+        fields.service.value = initial.get("service") || "";
+        fields.postal.value = initial.get("postal_code") || "";
+        fields.language.value = initial.get("language") || "";
+        fields.available.checked = initial.get("available") === "1";
+        form.hidden = false;
+        form.addEventListener("input", apply);
+        form.addEventListener("change", apply);
+        form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+        form.addEventListener("reset", function () { setTimeout(apply, 0); });
+        apply();
+      })
+      .catch(function (error) { console.warn("filters unavailable:", error.message); });
+  }
+
+  function setupRequest(form) {
+    var params = new URLSearchParams(location.search);
+    ["service", "postal_code", "language", "referred_by", "reason"].forEach(function (name) {
+      var value = params.get(name);
+      var field = form.elements[name];
+      if (!value || !field) { return; }
+      if (field.tagName === "SELECT" && !field.querySelector('option[value="' + CSS.escape(value) + '"]')) { return; }
+      field.value = value;
+    });
+    if (form.elements.referred_by.value) { document.getElementById("pd-referred").hidden = false; }
+    var key = form.elements.idempotency_key;
+    if (!key.value && window.crypto && crypto.randomUUID) { key.value = crypto.randomUUID(); }
+    var summary = document.getElementById("pd-summary");
+    var received = document.getElementById("pd-received");
+    var button = form.querySelector("button[type=submit]");
+    var buttonText = button.textContent;
+
+    function showErrors(errors) {
+      form.querySelectorAll(".pd-error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
+      form.querySelectorAll("[aria-invalid]").forEach(function (f) { f.removeAttribute("aria-invalid"); });
+      var first = null;
+      var general = [];
+      Object.keys(errors).forEach(function (name) {
+        var slot = document.getElementById("pd-err-" + name);
+        if (!slot) { general = general.concat(errors[name]); return; }
+        slot.textContent = errors[name].join(" ");
+        slot.hidden = false;
+        var field = form.elements[name];
+        if (field && field.setAttribute) {
+          field.setAttribute("aria-invalid", "true");
+          first = first || field;
+        }
+      });
+      summary.textContent = general.length ? general.join(" ") : say("errors");
+      summary.hidden = false;
+      (first || summary).focus();
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = {};
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (!field.name) { return; }
+        if (field.type === "checkbox") { data[field.name] = field.checked; }
+        else if (field.value !== "") { data[field.name] = field.value; }
+      });
+      button.disabled = true;
+      button.textContent = say("sending") || buttonText;
+      fetch(form.action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(data)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.status === 201) {
+            form.hidden = true;
+            document.getElementById("pd-referred").hidden = true;
+            received.textContent = say("received");
+            received.hidden = false;
+            received.focus();
+          } else if (response.status === 422 && body.errors) {
+            showErrors(body.errors);
+          } else {
+            showErrors(body.errors || { _body: [say("failed")] });
+          }
+        });
+      }).catch(function () {
+        showErrors({ _body: [say("failed")] });
+      }).then(function () {
+        button.disabled = false;
+        button.textContent = buttonText;
+      });
+    });
+  }
+
+  refreshBadges();
+  var directory = document.getElementById("pd-directory");
+  if (directory) { setupDirectory(directory); }
+  var request = document.getElementById("pd-request");
+  if (request) { setupRequest(request); }
+})();

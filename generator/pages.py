@@ -1,0 +1,264 @@
+"""Render the directory's pages from the network as plain Markdown/HTML files (no MkDocs).
+
+Every page is a Markdown file whose body is one HTML block, so any engine that reads
+Markdown with front matter (MkDocs today, another one tomorrow) publishes the same site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from generator.loader import Network
+from generator.markup import safe_markdown, script_json
+from generator.model import Absence, Partner
+from generator.strings import MONTHS, TABLES
+from generator.vocabulary import language_name
+
+_TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "&amp;", '"': "&quot;", "'": "&#39;"})
+_JS_STRINGS = ("available", "limited", "full", "closed", "away", "count", "errors", "failed",
+               "received", "sending")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file of the site: its path below the docs folder and its text."""
+
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """What the pages depend on besides the profiles."""
+
+    form_service_url: str = "/"
+    language: str = "de"
+    today: dt.date = field(default_factory=dt.date.today)
+    edit_url: str | None = None
+
+
+def title_text(text: str) -> str:
+    """Make ``text`` safe for themes that print page titles without escaping them."""
+    return text.translate(_TITLE_SAFE)
+
+
+def front_matter(**values: Any) -> str:
+    """Return a YAML front matter block; JSON strings are valid YAML scalars."""
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def status(partner: Partner, day: dt.date) -> tuple[str, Absence | None]:
+    """Return the availability on ``day`` (available, limited, full, closed, away) and absence."""
+    absence = partner.absence_on(day)
+    if absence is not None:
+        return "away", absence
+    if not partner.referrals.accepts:
+        return "closed", None
+    return partner.referrals.capacity, None
+
+
+def available_now(partner: Partner, day: dt.date) -> bool:
+    """Return whether a client can be served by ``partner`` on ``day``."""
+    return status(partner, day)[0] in ("available", "limited")
+
+
+def public_record(partner: Partner, url: str) -> dict[str, Any]:
+    """Return the public data of ``partner`` as published in ``partners.json``."""
+    return {
+        "slug": partner.slug,
+        "name": partner.name,
+        "tagline": partner.tagline,
+        "url": url,
+        "services": partner.services,
+        "languages": partner.languages,
+        "location": {"postal_code": partner.location.postal_code, "city": partner.location.city,
+                     "country": partner.location.country},
+        "postal_prefixes": partner.service_area.postal_prefixes,
+        "remote": partner.service_area.remote,
+        "accepts": partner.referrals.accepts,
+        "capacity": partner.referrals.capacity,
+        "absences": [
+            {"from": a.from_.isoformat(), "to": a.to.isoformat(), "deputy": a.deputy}
+            for a in partner.absences
+        ],
+        "contact": {key: value for key, value in (
+            ("email", partner.contact.email), ("phone", partner.contact.phone),
+            ("website", partner.contact.website)) if value},
+    }
+
+
+def json_ld(partner: Partner, url: str) -> dict[str, Any]:
+    """Return the schema.org description of ``partner``."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "LocalBusiness",
+        "name": partner.name,
+        "url": url,
+        "email": partner.contact.email,
+        "address": {
+            "@type": "PostalAddress",
+            "postalCode": partner.location.postal_code,
+            "addressLocality": partner.location.city,
+            "addressCountry": partner.location.country,
+        },
+        "knowsLanguage": partner.languages,
+    }
+    if partner.tagline:
+        data["description"] = partner.tagline
+    if partner.contact.phone:
+        data["telephone"] = partner.contact.phone
+    if partner.contact.website:
+        data["sameAs"] = partner.contact.website
+    return data
+
+
+class Renderer:
+    """Render every page of the directory for one network."""
+
+    def __init__(self, network: Network, options: SiteOptions) -> None:
+        self.network = network
+        self.options = options
+        self.t = TABLES.get(options.language, TABLES["de"])
+        self.env = Environment(
+            loader=PackageLoader("generator", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["markdown"] = safe_markdown
+        self.env.filters["script_json"] = script_json
+        self.env.filters["date"] = self.date
+        self.env.globals.update(
+            t=self.t,
+            network=network,
+            settings=network.settings,
+            partners=network.partners,
+            today=options.today,
+            status=lambda p: status(p, options.today),
+            service_label=self.service_label,
+            language_name=lambda code: language_name(code, options.language),
+            i18n=script_json({k: self.t[k] for k in _JS_STRINGS}),
+        )
+
+    def date(self, day: dt.date) -> str:
+        """Format ``day`` as people write it: 6. Januar 2027 / 6 January 2027."""
+        month = MONTHS.get(self.options.language, MONTHS["de"])[day.month - 1]
+        dot = "." if self.options.language == "de" else ""
+        return f"{day.day}{dot} {month} {day.year}"
+
+    def service_label(self, sid: str) -> str:
+        """Return the catalogue label of a service id in the site's language."""
+        service = self.network.settings.service(sid)
+        if service is None:
+            return sid
+        return service.de if self.options.language == "de" else service.en
+
+    def _page(self, path: str, template: str, meta: dict[str, Any], **context: Any) -> Page:
+        body = self.env.get_template(template).render(**context)
+        return Page(path, front_matter(**meta) + body)
+
+    def partner(self, partner: Partner) -> Page:
+        """Render the page of one partner."""
+        site_url = str(self.network.settings.site_url or "/")
+        url = f"{site_url}partner/{partner.slug}/"
+        repository = self.network.settings.repository
+        edit = self.options.edit_url or (str(repository.edit_url) if repository else None)
+        meta: dict[str, Any] = {"title": title_text(partner.name)}
+        if partner.tagline:
+            meta["description"] = title_text(partner.tagline)
+        upcoming = [a for a in sorted(partner.absences, key=lambda a: a.from_)
+                    if a.to >= self.options.today]
+        return self._page(
+            f"partner/{partner.slug}.md", "partner.html", meta,
+            p=partner, base="../../", upcoming=upcoming,
+            edit_link=f"{edit}{partner.source}" if edit else None,
+            ld=script_json(json_ld(partner, url)),
+        )
+
+    def directory(self) -> Page:
+        """Render the directory of every partner, with filters."""
+        return self._page(
+            "verzeichnis/index.md", "directory.html",
+            {"title": self.t["directory"], "hide": ["toc"], "search": {"exclude": True}},
+            base="../", cards=list(self.network.partners.values()),
+        )
+
+    def services_index(self) -> Page:
+        """Render the list of services with their member counts."""
+        counts = {s.id: 0 for s in self.network.settings.services}
+        for partner in self.network.partners.values():
+            for sid in partner.services:
+                counts[sid] = counts.get(sid, 0) + 1
+        return self._page("leistungen/index.md", "services.html",
+                          {"title": self.t["services"]}, base="../", counts=counts)
+
+    def service(self, sid: str) -> Page:
+        """Render the page of one service with the partners who offer it."""
+        cards = [p for p in self.network.partners.values() if sid in p.services]
+        return self._page(
+            f"leistungen/{sid}.md", "service.html", {"title": title_text(self.service_label(sid))},
+            base="../../", sid=sid, cards=cards,
+        )
+
+    def request(self) -> Page:
+        """Render the request form that posts to the form service."""
+        action = self.options.form_service_url.rstrip("/") + "/api/requests"
+        languages = sorted({code for p in self.network.partners.values() for code in p.languages}
+                           | {"de", "en"}, key=lambda c: (c != "de", c != "en", c))
+        return self._page(
+            "anfrage/index.md", "request.html", {"title": self.t["request"], "hide": ["toc"]},
+            base="../", action=action, languages=languages,
+        )
+
+    def thanks(self) -> Page:
+        """Render the page a plain form post lands on."""
+        return self._page("anfrage/danke.md", "thanks.html",
+                          {"title": self.t["thanks"], "hide": ["toc"]}, base="../../")
+
+    def data(self) -> Page:
+        """Return ``partners.json``: the public data the directory's filters use."""
+        records = [public_record(p, f"partner/{p.slug}/") for p in self.network.partners.values()]
+        text = json.dumps({"generated": self.options.today.isoformat(), "partners": records},
+                          ensure_ascii=False, separators=(",", ":"))
+        return Page("partners.json", text)
+
+    def pages(self) -> list[Page]:
+        """Render every generated page of the site."""
+        pages = [self.directory(), self.services_index(), self.request(), self.thanks()]
+        pages.append(self.data())
+        pages += [self.service(s.id) for s in self.network.settings.services]
+        pages += [self.partner(p) for p in self.network.partners.values()]
+        return pages
+
+
+def render_site(network: Network, options: SiteOptions | None = None) -> list[Page]:
+    """Render every generated page of the site for ``network``."""
+    return Renderer(network, options or SiteOptions()).pages()
+
+
+def site_options(network: Network, form_service_url: str | None = None,
+                 language: str = "de") -> SiteOptions:
+    """Return the options for ``network``: the form service from the argument, the
+    ``PARTNERDIR_FORM_SERVICE_URL`` setting or ``network.yaml``, in that order."""
+    configured = network.settings.form_service_url
+    url = (form_service_url or os.environ.get("PARTNERDIR_FORM_SERVICE_URL")
+           or (str(configured) if configured else "/"))
+    return SiteOptions(form_service_url=url, language=language)
+
+
+def write_site(pages: list[Page], out: Path) -> None:
+    """Write ``pages`` below ``out``, creating folders as needed."""
+    for page in pages:
+        target = out / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.content, encoding="utf-8")
