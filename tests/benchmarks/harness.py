@@ -41,9 +41,13 @@ def network_copy(folder: Path) -> Path:
 
 
 @contextmanager
-def gunicorn(root: Path, env: dict[str, str], workers: int = 2) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Run the app under gunicorn on 127.0.0.1; yield the port and the master process."""
-    port = free_port()
+def gunicorn(root: Path, env: dict[str, str], workers: int = 2, port: int | None = None,
+             ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """Run the app under gunicorn on 127.0.0.1; yield the port and the master process.
+
+    The master leads its own process group, so ``os.killpg(master.pid, …)`` reaches every worker.
+    """
+    port = port or free_port()
     full = {**os.environ, "PARTNERDIR_ROOT": str(root), **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
@@ -59,11 +63,16 @@ def gunicorn(root: Path, env: dict[str, str], workers: int = 2) -> Iterator[tupl
             process.wait(timeout=30)
 
 
+def client_email(i: int) -> str:
+    """Return the client address of request ``i``."""
+    return f"kunde{i}@kunde.example"
+
+
 def request_body(i: int) -> bytes:
-    """Return a valid JSON request, unique by ``i``."""
+    """Return a valid JSON request, unique by ``i`` (name and client address)."""
     return json.dumps({
         "service": "it-support", "postal_code": "80331", "remote": False, "language": "de",
-        "message": "Bitte um Rückruf.", "name": f"Kunde {i}", "email": f"kunde{i}@kunde.example",
+        "message": "Bitte um Rückruf.", "name": f"Kunde {i}", "email": client_email(i),
         "consent": True,
     }).encode()
 
