@@ -1,0 +1,132 @@
+"""Fixtures for the site: a strict build of the sample network, served on loopback, and Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from werkzeug.serving import make_server
+
+from form_service import create_app
+from tests.servers import free_port, missing
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def copy_network(target: Path) -> Path:
+    """Copy everything a site build reads into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("network.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, target / name)
+    for name in ("partners", "content", "overrides"):
+        shutil.copytree(REPO / name, target / name, dirs_exist_ok=True)
+    return target
+
+
+def build_site(root: Path, form_service_url: str = "http://127.0.0.1:9/") -> Path:
+    """Build the site of ``root`` strictly, its form posting to ``form_service_url``."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    saved = os.environ.get("PARTNERDIR_FORM_SERVICE_URL")
+    os.environ["PARTNERDIR_FORM_SERVICE_URL"] = form_service_url
+    try:
+        config = load_config(str(root / "mkdocs.yml"), strict=True)
+        build(config)
+    finally:
+        if saved is None:
+            del os.environ["PARTNERDIR_FORM_SERVICE_URL"]
+        else:
+            os.environ["PARTNERDIR_FORM_SERVICE_URL"] = saved
+    return Path(config["site_dir"])
+
+
+class StaticServer:
+    """Serve a folder over HTTP on 127.0.0.1 in a thread."""
+
+    def __init__(self, folder: Path) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> StaticServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class FormService:
+    """The real form service on 127.0.0.1, mail into a local folder."""
+
+    def __init__(self, root: Path, port: int, site_url: str, instance: Path) -> None:
+        self.maildir = instance / "mail"
+        self.app = create_app({
+            "root": str(root), "database_url": f"sqlite:///{instance / 'db.sqlite3'}",
+            "mail_url": f"maildir://{self.maildir}", "queue": False,
+            "rate_limit": "1000/minute", "site_url": site_url,
+            "service_url": f"http://127.0.0.1:{port}/", "secret_key": "browser-test",
+        })
+        self.server = make_server("127.0.0.1", port, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FormService:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.app.extensions["partnerdir"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticServer, FormService]]:
+    """The sample network's site and its form service, both running on loopback."""
+    root = copy_network(tmp_path_factory.mktemp("network"))
+    service_port = free_port()
+    with StaticServer(root / "site") as static:
+        folder = build_site(root, f"http://127.0.0.1:{service_port}/")
+        assert folder == root / "site"
+        with FormService(root, service_port, static.url,
+                         tmp_path_factory.mktemp("instance")) as service:
+            yield static, service
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright."""
+    if not CHROMIUM.exists():
+        missing("Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+def absent_partner(root: Path, slug: str, start: dt.date, end: dt.date) -> None:
+    """Give ``slug`` one absence from ``start`` to ``end``."""
+    path = root / "partners" / f"{slug}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["absences"] = [{"from": start, "to": end, "reason": "vacation"}]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
