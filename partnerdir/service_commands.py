@@ -5,17 +5,48 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from generator.errors import ProfileError
+
+if TYPE_CHECKING:
+    from form_service.settings import Settings
+
+
+def _hidden(url: str) -> str:
+    """Return the database URL with its password masked."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def database_problem(settings: Settings, exc: Exception, command: str) -> click.ClickException:
+    """Explain a database that cannot be reached or parsed, and what to do next."""
+    url = _hidden(settings.database_url)
+    if isinstance(exc, ArgumentError):
+        what = f"PARTNERDIR_DATABASE_URL is not a database URL: {url}"
+        todo = "use e.g. postgresql+psycopg://user:password@host/name or sqlite:////path/file"
+    else:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        what = f"cannot open the database {url}: {reason}"
+        todo = "check PARTNERDIR_DATABASE_URL and that the database server runs"
+    return click.ClickException(f"{what}\n{todo}, then run '{command}' again.")
 
 
 @click.command()
 @click.option("--workers", default=2, show_default=True, help="Threads that run tasks.")
 @click.pass_obj
 def worker(root: Path, workers: int) -> None:
-    """Run the background worker: route requests, send mails, expire offers (Ctrl-C stops)."""
+    """Run the background worker: route requests, send mails, expire offers (Ctrl-C stops).
+
+    Run exactly one worker per network, with the same PARTNERDIR_* settings as the form service.
+    """
     from form_service.backend import Backend
     from form_service.jobs import create_huey, register, sweep
     from form_service.settings import Settings
@@ -26,8 +57,11 @@ def worker(root: Path, workers: int) -> None:
         backend = Backend.start(settings)
     except ProfileError as exc:
         raise click.ClickException(
-            f"the profiles are invalid; run 'partnerdir validate':\n{exc}"
+            f"the profiles are invalid; run 'partnerdir validate', fix them and start the worker "
+            f"again:\n{exc}"
         ) from exc
+    except (OperationalError, ArgumentError) as exc:
+        raise database_problem(settings, exc, "partnerdir worker") from exc
     tasks = register(create_huey(settings), backend)
     done = sweep(backend)
     click.echo(f"Worker started; first sweep: {done}.")
@@ -43,7 +77,7 @@ def worker(root: Path, workers: int) -> None:
 
 @click.group()
 def db() -> None:
-    """Manage the form service's database."""
+    """Manage the form service's database (PARTNERDIR_DATABASE_URL)."""
 
 
 @db.command()
@@ -55,8 +89,11 @@ def upgrade(root: Path) -> None:
     from form_service.settings import Settings
 
     settings = Settings.from_env({"root": str(root)})
-    upgrade_schema(make_engine(settings.database_url))
-    click.echo("The database schema is up to date.")
+    try:
+        upgrade_schema(make_engine(settings.database_url))
+    except (OperationalError, ArgumentError) as exc:
+        raise database_problem(settings, exc, "partnerdir db upgrade") from exc
+    click.echo(f"The database schema is up to date ({_hidden(settings.database_url)}).")
 
 
 def register(group: click.Group) -> None:
