@@ -144,7 +144,11 @@ def network_copy(tmp_path: Path) -> Path:
     return root
 
 
-def test_serve_runs_everything_and_stops_cleanly_on_ctrl_c(network_copy: Path) -> None:
+@pytest.mark.parametrize("interrupt", ["serve", "group"])
+def test_serve_runs_everything_and_stops_cleanly_on_ctrl_c(
+    network_copy: Path, interrupt: str
+) -> None:
+    """``interrupt``: SIGINT to serve alone, or to its whole group as Ctrl-C in a terminal does."""
     site_port, service_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERDIR_")}
     env.update(PYTHONUNBUFFERED="1", NO_MKDOCS_2_WARNING="1")
@@ -186,7 +190,10 @@ def test_serve_runs_everything_and_stops_cleanly_on_ctrl_c(network_copy: Path) -
         assert len(subjects) == 1, subjects
 
         children |= descendants(process.pid)
-        process.send_signal(signal.SIGINT)
+        if interrupt == "group":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
         try:
             code = process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
