@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from generator.loader import Network
 from generator.markup import safe_markdown, script_json
@@ -22,8 +23,8 @@ from generator.strings import MONTHS, TABLES
 from generator.vocabulary import language_name
 
 _TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "&amp;", '"': "&quot;", "'": "&#39;"})
-_JS_STRINGS = ("available", "limited", "full", "closed", "away", "count", "errors", "failed",
-               "received", "sending")
+_JS_STRINGS = ("available", "limited", "full", "closed", "away", "count", "more", "errors",
+               "failed", "received", "sending")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Page:
 
     path: str
     content: str
+    html: str | None = None
+    """The body alone when it is one HTML block, so an engine may skip Markdown for it."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.cards: dict[tuple[str, str], Markup] = {}
         self.env.filters["markdown"] = safe_markdown
         self.env.filters["script_json"] = script_json
         self.env.filters["date"] = self.date
@@ -148,6 +152,7 @@ class Renderer:
             service_label=self.service_label,
             language_name=lambda code: language_name(code, options.language),
             i18n=script_json({k: self.t[k] for k in _JS_STRINGS}),
+            card=self.card,
         )
 
     def date(self, day: dt.date) -> str:
@@ -155,6 +160,14 @@ class Renderer:
         month = MONTHS.get(self.options.language, MONTHS["de"])[day.month - 1]
         dot = "." if self.options.language == "de" else ""
         return f"{day.day}{dot} {month} {day.year}"
+
+    def card(self, partner: Partner, base: str) -> Markup:
+        """Return the directory card of ``partner``, rendered once per link base."""
+        key = (partner.slug, base)
+        if key not in self.cards:
+            module: Any = self.env.get_template("_macros.html").module
+            self.cards[key] = Markup(module.card(partner, base))
+        return self.cards[key]
 
     def service_label(self, sid: str) -> str:
         """Return the catalogue label of a service id in the site's language."""
@@ -165,7 +178,7 @@ class Renderer:
 
     def _page(self, path: str, template: str, meta: dict[str, Any], **context: Any) -> Page:
         body = self.env.get_template(template).render(**context)
-        return Page(path, front_matter(**meta) + body)
+        return Page(path, front_matter(**meta) + body, body)
 
     def partner(self, partner: Partner) -> Page:
         """Render the page of one partner."""
@@ -173,7 +186,10 @@ class Renderer:
         url = f"{site_url}partner/{partner.slug}/"
         repository = self.network.settings.repository
         edit = self.options.edit_url or (str(repository.edit_url) if repository else None)
-        meta: dict[str, Any] = {"title": title_text(partner.name)}
+        # Out of the site search: its index is loaded by every page, and at thousands of
+        # partners it would weigh megabytes; the directory's own filters find partners.
+        meta: dict[str, Any] = {"title": title_text(partner.name), "hide": ["toc"],
+                                "search": {"exclude": True}}
         if partner.tagline:
             meta["description"] = title_text(partner.tagline)
         upcoming = [a for a in sorted(partner.absences, key=lambda a: a.from_)
@@ -206,7 +222,8 @@ class Renderer:
         """Render the page of one service with the partners who offer it."""
         cards = [p for p in self.network.partners.values() if sid in p.services]
         return self._page(
-            f"leistungen/{sid}.md", "service.html", {"title": title_text(self.service_label(sid))},
+            f"leistungen/{sid}.md", "service.html",
+            {"title": title_text(self.service_label(sid)), "search": {"exclude": True}},
             base="../../", sid=sid, cards=cards,
         )
 

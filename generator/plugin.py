@@ -11,9 +11,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from generator.errors import ProfileError
-from generator.loader import load_network
+from generator.loader import Network, load_network
 from generator.pages import render_site, site_options
 
 # Pages reached from the directory, not from the navigation: thousands of partner pages in
@@ -32,6 +33,8 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
 
     def __init__(self) -> None:
         self.root = Path(".")
+        self.network: Network | None = None
+        self.bodies: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Remember the network folder: the one holding ``mkdocs.yml``."""
@@ -40,10 +43,13 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         """Load and validate the profiles, then add every generated page."""
-        try:
-            network = load_network(self.root)
-        except ProfileError as exc:
-            raise PluginError(f"invalid profiles:\n{exc}") from exc
+        network, self.network = self.network, None  # a caller's preloaded network, used once
+        if network is None:
+            try:
+                network = load_network(self.root)
+            except ProfileError as exc:
+                raise PluginError(f"invalid profiles:\n{exc}") from exc
+        self.bodies.clear()
         options = site_options(network, self.config.form_service_url,
                                str(config.theme.get("language") or "de"))
         for page in render_site(network, options):
@@ -52,9 +58,20 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 files.remove(existing)
             inclusion = (InclusionLevel.NOT_IN_NAV if page.path.startswith(_OUT_OF_NAV)
                          and page.path != "leistungen/index.md" else InclusionLevel.UNDEFINED)
-            files.append(File.generated(config, page.path, content=page.content,
-                                        inclusion=inclusion))
+            content = page.content
+            if page.html is not None:
+                # The body is finished HTML: hand it over after the Markdown step instead of
+                # having Python-Markdown parse thousands of HTML blocks only to keep them as is.
+                self.bodies[page.path] = page.html
+                content = content.removesuffix(page.html)
+            files.append(File.generated(config, page.path, content=content, inclusion=inclusion))
         return files
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Return the generated HTML body of a generated page."""
+        return self.bodies.get(page.file.src_uri, html)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when a profile or the network settings change."""

@@ -8,6 +8,7 @@ import click
 
 from generator.loader import check
 from generator.pages import render_site, site_options, write_site
+from generator.plugin import PartnerdirPlugin
 from partnerdir.profile_commands import report
 
 
@@ -19,12 +20,15 @@ def build(root: Path) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    _, problems = check(root)
-    if problems:
+    network, problems = check(root)
+    if network is None or problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir build' again.")
     try:
         config = load_config(str(root / "mkdocs.yml"), strict=True)
+        plugin = config.plugins.get("partnerdir")
+        if isinstance(plugin, PartnerdirPlugin):
+            plugin.network = network  # checked just now: no need to read every file twice
         mkdocs_build(config)
     except MkDocsException as exc:
         raise click.ClickException(f"the site did not build: {exc}") from exc

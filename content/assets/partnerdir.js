@@ -63,6 +63,7 @@
     var count = document.getElementById("pd-count");
     var none = document.getElementById("pd-none");
     var fields = {
+      text: document.getElementById("pd-f-text"),
       service: document.getElementById("pd-f-service"),
       postal: document.getElementById("pd-f-postal"),
       language: document.getElementById("pd-f-language"),
@@ -74,19 +75,27 @@
         return response.json();
       })
       .then(function (data) {
+        var labels = {};
+        Array.prototype.forEach.call(fields.service.options, function (o) { labels[o.value] = o.textContent; });
         var entries = data.partners.map(function (p) {
           return {
+            slug: p.slug,
             card: document.getElementById("p-" + p.slug),
             services: p.services,
             languages: p.languages,
             prefixes: p.postal_prefixes,
             remote: p.remote,
             capacity: p.accepts ? p.capacity : "closed",
+            text: [p.name, p.tagline || "", p.location.city, p.location.postal_code]
+              .concat(p.services.map(function (s) { return labels[s] || s; })).join(" ").toLowerCase(),
             absences: p.absences.map(function (a) { return [a.from, a.to]; })
           };
         }).filter(function (e) { return e.card; });
 
         function matches(e, f) {
+          for (var w = 0; w < f.words.length; w++) {
+            if (e.text.indexOf(f.words[w]) < 0) { return false; }
+          }
           if (f.service && e.services.indexOf(f.service) < 0) { return false; }
           if (f.language && e.languages.indexOf(f.language) < 0) { return false; }
           if (f.postal && !e.remote && !e.prefixes.some(function (pre) {
@@ -99,22 +108,58 @@
           return true;
         }
 
+        var list = document.getElementById("pd-cards");
+        var results = document.createElement("div");
+        results.className = "pd-cards";
+        results.id = "pd-results";
+        results.hidden = true;
+        list.parentNode.insertBefore(results, list.nextSibling);
+        var more = document.createElement("button");
+        more.type = "button";
+        more.className = "md-button pd-more";
+        more.hidden = true;
+        results.parentNode.insertBefore(more, results.nextSibling);
+        var matched = [];
+        var shown = 0;
+        var PAGE = 60;
+
+        function showMore() {
+          var batch = document.createDocumentFragment();
+          matched.slice(shown, shown + PAGE).forEach(function (e) {
+            var copy = e.card.cloneNode(true);
+            copy.removeAttribute("id");
+            copy.setAttribute("data-slug", e.slug);
+            batch.appendChild(copy);
+          });
+          results.appendChild(batch);
+          shown = Math.min(shown + PAGE, matched.length);
+          more.hidden = shown >= matched.length;
+          more.textContent = say("more", { count: Math.min(PAGE, matched.length - shown) });
+        }
+        more.addEventListener("click", showMore);
+
         function apply() {
           var f = {
+            words: fields.text.value.toLowerCase().split(/\s+/).filter(Boolean),
             service: fields.service.value,
             postal: fields.postal.value.replace(/\s+/g, ""),
             language: fields.language.value,
             available: fields.available.checked
           };
-          var shown = 0;
-          for (var i = 0; i < entries.length; i++) {
-            var hide = !matches(entries[i], f);
-            if (entries[i].card.hidden !== hide) { entries[i].card.hidden = hide; }
-            if (!hide) { shown++; }
-          }
-          count.textContent = say("count", { shown: shown, total: entries.length });
-          none.hidden = shown > 0;
+          var active = f.words.length || f.service || f.postal || f.language || f.available;
+          if (!active && results.hidden) { return; }  // still the full list from the server
+          matched = entries.filter(function (e) { return matches(e, f); });
+          // Thousands of cards: rather than hiding each one that does not match, hide the
+          // whole server-rendered list and show copies of the matches, a page at a time.
+          list.hidden = true;
+          results.hidden = false;
+          results.textContent = "";
+          shown = 0;
+          showMore();
+          count.textContent = say("count", { shown: matched.length, total: entries.length });
+          none.hidden = matched.length > 0;
           var params = new URLSearchParams();
+          if (fields.text.value.trim()) { params.set("q", fields.text.value.trim()); }
           if (f.service) { params.set("service", f.service); }
           if (f.postal) { params.set("postal_code", f.postal); }
           if (f.language) { params.set("language", f.language); }
@@ -124,6 +169,7 @@
         }
 
         var initial = new URLSearchParams(location.search);
+        fields.text.value = initial.get("q") || "";
         fields.service.value = initial.get("service") || "";
         fields.postal.value = initial.get("postal_code") || "";
         fields.language.value = initial.get("language") || "";

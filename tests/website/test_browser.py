@@ -37,9 +37,11 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def visible_cards(page: Any) -> set[str]:
-    """Return the slugs of the directory cards shown."""
-    ids = page.eval_on_selector_all(".pd-card:not([hidden])", "cards => cards.map(c => c.id)")
-    return {i.removeprefix("p-") for i in ids}
+    """Return the slugs of the directory cards shown: filter results, or the full list."""
+    slugs = page.eval_on_selector_all(
+        "#pd-results:not([hidden]) .pd-card, #pd-cards:not([hidden]) .pd-card:not([hidden])",
+        "cards => cards.map(c => c.dataset.slug || c.id.slice(2))")
+    return set(slugs)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -89,7 +91,15 @@ def test_filters_narrow_the_directory(site: tuple[StaticServer, FormService], pa
     assert visible_cards(page) == {s for s in tax if "tr" in network.partners[s].languages}
     assert page.inner_text("#pd-count").startswith(f"{len(visible_cards(page))} von")
     page.click("#pd-filters button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('.pd-card[hidden]').length === 0")
+    page.wait_for_function(f"document.getElementById('pd-count').textContent.startsWith('{len(network.partners)} von')")
+    assert visible_cards(page) == set(network.partners)
+    page.fill("#pd-f-text", "münchen it")
+    munich_it = {s for s, p in network.partners.items() if p.location.city == "München"
+                 and any("IT" in x for x in (p.name, p.tagline or ""))}
+    assert munich_it and visible_cards(page) <= {
+        s for s, p in network.partners.items() if p.location.city == "München"}
+    assert munich_it <= visible_cards(page)
+    page.fill("#pd-f-text", "")
     page.fill("#pd-f-postal", "04229")
     leipzig = {s for s, p in network.partners.items() if p.service_area.remote
                or any("04229".startswith(x) for x in p.service_area.postal_prefixes)}
