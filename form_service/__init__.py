@@ -40,8 +40,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(de=DE, en=EN)
     limiter.init_app(app)
 
-    from form_service import api, member
+    from form_service import api, feedback, member
 
     app.register_blueprint(api.bp)
     app.register_blueprint(member.bp)
+    app.register_blueprint(feedback.bp)
     return app

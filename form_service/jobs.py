@@ -1,4 +1,4 @@
-"""Background work with huey: route new requests, send mails, sweep due work from the database."""
+"""Background work with huey: route, follow up, erase, send mail; sweep what the database says."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
 from form_service.backend import Backend
+from form_service.followup import due_followups, queue_followups
 from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
 from form_service.outbox import deliver, deliver_due, due_mail_ids
+from form_service.privacy import due_erasure, purge_due
 from form_service.routing import expire_due, route_new
 from form_service.settings import Settings
 
@@ -33,18 +35,25 @@ def create_huey(settings: Settings, immediate: bool = False) -> Huey:
     return SqliteHuey("partnerdir", filename=str(path), immediate=immediate)
 
 
-def sweep(backend: Backend, now: dt.datetime | None = None) -> dict[str, int]:
-    """Do all work that is due according to the database; safe to run at any time, repeatedly."""
-    now = now or utcnow()
+def advance(backend: Backend, now: dt.datetime) -> dict[str, int]:
+    """Apply every change that is due, queueing the mails it causes; return how many of each."""
     return {
         "expired": expire_due(backend, now),
         "routed": route_new(backend, now),
-        "sent": deliver_due(backend, now),
+        # Erase before following up, so nobody is asked after their data is due to go.
+        "erased": purge_due(backend, now),
+        "followed_up": queue_followups(backend, now),
     }
 
 
+def sweep(backend: Backend, now: dt.datetime | None = None) -> dict[str, int]:
+    """Do all work that is due according to the database; safe to run at any time, repeatedly."""
+    now = now or utcnow()
+    return {**advance(backend, now), "sent": deliver_due(backend, now)}
+
+
 def has_due_work(backend: Backend, now: dt.datetime) -> bool:
-    """Return whether anything waits: a new request, a mail due, an offer past its deadline."""
+    """Return whether anything is due: new request, mail, offer deadline, follow-up, erasure."""
     with backend.sessions() as session:
         checks = (
             select(ClientRequest.id).where(ClientRequest.status == "new"),
@@ -52,6 +61,8 @@ def has_due_work(backend: Backend, now: dt.datetime) -> bool:
                 OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now
             ),
             select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now),
+            due_followups(backend.settings, now),
+            due_erasure(backend.settings, now),
         )
         return any(session.scalar(query.limit(1)) is not None for query in checks)
 
@@ -86,10 +97,9 @@ def register(huey: Huey, backend: Backend) -> Tasks:
 
     @huey.task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
     def process(request_id: int) -> None:
-        """Expire overdue offers, route new requests and queue every due mail."""
+        """Expire overdue offers, route, follow up, erase, and queue every due mail."""
         now = utcnow()
-        expire_due(backend, now)
-        route_new(backend, now)
+        advance(backend, now)
         for mail_id in due_mail_ids(backend, now):
             send(mail_id)
 
@@ -101,7 +111,7 @@ def register(huey: Huey, backend: Backend) -> Tasks:
 
     @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def periodic() -> None:
-        """Every minute, whatever the polling missed: deadlines, requests, mails due."""
+        """Every minute, whatever the polling missed: deadlines, requests, follow-ups, mails."""
         done = sweep(backend)
         if any(done.values()):
             log.info("sweep: %s", done)

@@ -1,4 +1,4 @@
-"""Database models: client requests, their assignments to members, and the mail outbox."""
+"""Database models: client requests, their assignments to members, feedback, the mail outbox."""
 
 from __future__ import annotations
 
@@ -41,10 +41,15 @@ class ClientRequest(Base):
     referred_by: Mapped[str | None] = mapped_column(String(64), index=True)
     reason: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the client was asked how it went (set once, in the transaction that queues the mail).
+    followup_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the personal fields were erased (retention or an erasure request); counts stay.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.id"
     )
+    feedback: Mapped[Feedback | None] = relationship(back_populates="request")
 
 
 class Assignment(Base):
@@ -62,6 +67,23 @@ class Assignment(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     request: Mapped[ClientRequest] = relationship(back_populates="assignments")
+
+
+class Feedback(Base):
+    """The client's answer to the follow-up: contact, job done, satisfaction, a comment."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("client_request.id"), unique=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    contact: Mapped[bool] = mapped_column(Boolean)
+    done: Mapped[str] = mapped_column(String(10))
+    satisfaction: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[ClientRequest] = relationship(back_populates="feedback")
 
 
 class OutboundMail(Base):

@@ -27,6 +27,8 @@ SUBJECTS = {
     "contact_client": "subject_contact_client",
     "referrer": "subject_referrer",
     "coordinator": "subject_coordinator",
+    "followup": "subject_followup",
+    "outcome": "subject_outcome",
 }
 
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from form_service.backend import Backend
 from form_service.intake import Submission
-from form_service.matching import Criteria, Standing
+from form_service.ledger import standings
+from form_service.matching import Criteria
 from form_service.models import Assignment, ClientRequest, OutboundMail
 from form_service.outbox import mail_row, queue_mail
-
-FAIRNESS_WINDOW = dt.timedelta(days=30)
 
 
 def _existing(backend: Backend, key: str) -> ClientRequest:
@@ -76,32 +74,6 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
             raise
         return _existing(backend, sub.idempotency_key)
     return req
-
-
-def _counts(session: Session, query: Any) -> dict[str, int]:
-    return {str(key): int(count) for key, count in session.execute(query) if key}
-
-
-def standings(session: Session, now: dt.datetime) -> dict[str, Standing]:
-    """Return each member's recent load and referral balance, for fair ranking."""
-    since = now - FAIRNESS_WINDOW
-    load = _counts(
-        session,
-        select(Assignment.partner, func.count())
-        .where(Assignment.offered_at >= since, Assignment.state.in_(("offered", "accepted")))
-        .group_by(Assignment.partner),
-    )
-    received = _counts(
-        session,
-        select(Assignment.partner, func.count())
-        .where(Assignment.state == "accepted")
-        .group_by(Assignment.partner),
-    )
-    given = _counts(
-        session, select(ClientRequest.referred_by, func.count()).group_by(ClientRequest.referred_by)
-    )
-    slugs = set(load) | set(received) | set(given)
-    return {s: Standing(load.get(s, 0), given.get(s, 0), received.get(s, 0)) for s in slugs}
 
 
 def route(backend: Backend, session: Session, req: ClientRequest, now: dt.datetime) -> None:

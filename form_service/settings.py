@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,12 @@ class Settings:
     """Reverse proxies in front of the service whose X-Forwarded-For is trusted (default: 0)."""
     mail_from: str
     """Sender address of all mails (default: the coordinator's address from network.yaml)."""
+    followup_days: int
+    """Days after an accept until the client is asked how it went; 0: never (default: 14)."""
+    feedback_link_days: int
+    """Days the feedback link in a follow-up mail stays valid (default: 30)."""
+    retention_days: int
+    """Days after receipt when a client's personal data is erased (default: 180)."""
 
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
@@ -69,6 +76,9 @@ class Settings:
             consent_version=get("consent_version", "2026-11"),
             trusted_proxies=int(get("trusted_proxies", "0")),
             mail_from=get("mail_from", ""),
+            followup_days=_days(get, "followup_days", "14", least=0),
+            feedback_link_days=_days(get, "feedback_link_days", "30", least=1),
+            retention_days=_days(get, "retention_days", "180", least=1),
         )
 
     @property
@@ -76,6 +86,13 @@ class Settings:
         """The site's origin (scheme, host, port) for CORS and Origin checks."""
         scheme, _, rest = self.site_url.partition("://")
         return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def _days(get: Callable[[str, str], str], name: str, default: str, least: int) -> int:
+    value = int(get(name, default))
+    if value < least:
+        raise ValueError(f"PARTNERDIR_{name.upper()} must be at least {least}, not {value}")
+    return value
 
 
 def _stored_secret(instance: Path) -> str:

@@ -26,7 +26,7 @@ def submit(client: FlaskClient, **overrides: object) -> str:
 
 def test_accept_exchanges_contacts(app: Flask, client: FlaskClient, smtp: SmtpServer) -> None:
     submit(client, referred_by="mueller-it", reason="absence")
-    assert run_sweep(app) == {"expired": 0, "routed": 1, "sent": 2}
+    assert run_sweep(app) == {"expired": 0, "routed": 1, "erased": 0, "followed_up": 0, "sent": 2}
     confirmation = smtp.mailbox.to("eva@kunde.example")
     assert [m["Subject"] for m in confirmation] == ["Ihre Anfrage ist angekommen"]
     # mueller-it is away over Christmas and names schmidt-netzwerke as deputy.
@@ -141,7 +141,8 @@ def test_double_submit_creates_one_request(app: Flask, client: FlaskClient) -> N
 def test_honeypot_gets_quiet_success_and_no_routing(app: Flask, client: FlaskClient,
                                                     smtp: SmtpServer) -> None:
     submit(client, website="https://spam.example")
-    assert run_sweep(app) == {"expired": 0, "routed": 0, "sent": 0}
+    assert run_sweep(app) == {"expired": 0, "routed": 0, "erased": 0, "followed_up": 0,
+                              "sent": 0}
     with backend_of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(ClientRequest)) == 0
     assert smtp.mailbox.messages == []

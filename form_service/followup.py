@@ -1,0 +1,190 @@
+"""After the referral: ask the client how it went, record the answer, tell the referring member.
+
+The follow-up is due a number of days after a member accepted (``closed_at``). It is claimed by
+setting ``followup_at`` in the same transaction that queues the mail, so downtime delays it and
+nothing sends it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, false, select, update
+from sqlalchemy.exc import IntegrityError
+
+from form_service.backend import Backend
+from form_service.links import make_feedback_token
+from form_service.models import Assignment, ClientRequest, Feedback
+from form_service.outbox import queue_mail
+from form_service.settings import Settings
+from form_service.strings import both
+
+DONE = ("yes", "no", "ongoing")
+SATISFACTION = range(1, 6)
+COMMENT_LIMIT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FeedbackError(Exception):
+    """Raised with every field's messages when the feedback form is incomplete or invalid."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The client's answers: contact made, job done (yes, no, ongoing), satisfaction 1–5."""
+
+    contact: bool
+    done: str
+    satisfaction: int
+    comment: str | None
+
+
+def parse_feedback(data: Mapping[str, Any]) -> Answers:
+    """Return the answers of a submitted feedback form, or raise :class:`FeedbackError`."""
+    errors: dict[str, list[str]] = {}
+    contact = data.get("contact")
+    if contact not in ("yes", "no"):
+        errors["contact"] = [both("choose_one")]
+    done = data.get("done")
+    if done not in DONE:
+        errors["done"] = [both("choose_one")]
+    raw = str(data.get("satisfaction") or "")
+    satisfaction = int(raw) if raw.isdigit() else 0
+    if satisfaction not in SATISFACTION:
+        errors["satisfaction"] = [both("choose_one")]
+    comment = str(data.get("comment") or "").strip()
+    if len(comment) > COMMENT_LIMIT:
+        errors["comment"] = [both("too_long", max=COMMENT_LIMIT)]
+    elif _CONTROL.search(comment):
+        errors["comment"] = [both("single_line")]
+    if errors:
+        raise FeedbackError(errors)
+    return Answers(contact == "yes", str(done), satisfaction, comment or None)
+
+
+def feedback_url(settings: Settings, public_id: str) -> str:
+    """Return the signed address of the feedback form for one request."""
+    return f"{settings.service_url}f/{make_feedback_token(settings.secret_key, public_id)}"
+
+
+def due_followups(settings: Settings, now: dt.datetime) -> Select[Any]:
+    """Select the requests whose follow-up is due: accepted long enough ago, not asked yet."""
+    query = select(ClientRequest.id).where(
+        ClientRequest.status == "accepted",
+        ClientRequest.followup_at.is_(None),
+        ClientRequest.erased_at.is_(None),
+    )
+    if not settings.followup_days:
+        return query.where(false())
+    return query.where(ClientRequest.closed_at <= now - dt.timedelta(days=settings.followup_days))
+
+
+def _accepted(req: ClientRequest) -> Assignment | None:
+    return next((a for a in req.assignments if a.state == "accepted"), None)
+
+
+def queue_followups(backend: Backend, now: dt.datetime) -> int:
+    """Queue the follow-up mail of every request that is due; return how many were queued."""
+    with backend.sessions() as session:
+        ids = session.scalars(due_followups(backend.settings, now)).all()
+    queued = 0
+    for request_id in ids:
+        with backend.sessions() as session:
+            claimed = session.execute(
+                update(ClientRequest)
+                .where(
+                    ClientRequest.id == request_id,
+                    ClientRequest.followup_at.is_(None),
+                    ClientRequest.erased_at.is_(None),
+                )
+                .values(followup_at=now)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            req = session.get_one(ClientRequest, request_id)
+            assignment = _accepted(req)
+            if assignment is not None:
+                queue_mail(
+                    backend,
+                    session,
+                    f"followup:{req.id}",
+                    "followup",
+                    req.language,
+                    req.email,
+                    req,
+                    now,
+                    member=_member_name(backend, assignment.partner),
+                    feedback_url=feedback_url(backend.settings, req.public_id),
+                    link_days=backend.settings.feedback_link_days,
+                )
+                queued += 1
+            session.commit()
+    return queued
+
+
+def _member_name(backend: Backend, slug: str) -> str:
+    partner = backend.network.partners.get(slug)
+    return partner.name if partner else slug
+
+
+def feedback_state(backend: Backend, public_id: str) -> tuple[str, str]:
+    """Return whether feedback can be given ("open", "recorded", "gone") and the member's name."""
+    with backend.sessions() as session:
+        req = session.scalar(select(ClientRequest).where(ClientRequest.public_id == public_id))
+        assignment = _accepted(req) if req is not None else None
+        if req is None or assignment is None or req.erased_at is not None:
+            return "gone", ""
+        member = _member_name(backend, assignment.partner)
+        return ("recorded" if req.feedback is not None else "open"), member
+
+
+def record_feedback(backend: Backend, public_id: str, answers: Answers, now: dt.datetime) -> str:
+    """Store the answers once and queue the outcome for the referring member.
+
+    Return "recorded", "already" (answered before) or "gone" (unknown, not accepted or erased).
+    """
+    with backend.sessions() as session:
+        req = session.scalar(select(ClientRequest).where(ClientRequest.public_id == public_id))
+        assignment = _accepted(req) if req is not None else None
+        if req is None or assignment is None or req.erased_at is not None:
+            return "gone"
+        if req.feedback is not None:
+            return "already"
+        feedback = Feedback(
+            request=req,
+            assignment_id=assignment.id,
+            received_at=now,
+            contact=answers.contact,
+            done=answers.done,
+            satisfaction=answers.satisfaction,
+            comment=answers.comment,
+        )
+        session.add(feedback)
+        referrer = backend.network.partners.get(req.referred_by or "")
+        if referrer is not None:
+            queue_mail(
+                backend,
+                session,
+                f"outcome:{req.id}",
+                "outcome",
+                "de" if "de" in referrer.languages else "en",
+                referrer.referral_email,
+                req,
+                now,
+                referrer=referrer,
+                member=_member_name(backend, assignment.partner),
+                feedback=feedback,
+            )
+        try:
+            session.commit()
+        except IntegrityError:  # the same form sent twice at once
+            return "already"
+        return "recorded"
