@@ -1,0 +1,244 @@
+"""Clients' personal data: consent recorded, erased after the retention period or on request,
+exported on request — every table, outbox included; the ledger keeps its counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from form_service.backend import Backend
+from form_service.intake import parse_submission
+from form_service.jobs import has_due_work
+from form_service.ledger import ledger
+from form_service.models import Assignment, Base, ClientRequest, Feedback, OutboundMail, utcnow
+from form_service.privacy import ERASED
+from form_service.routing import store_request
+from form_service.settings import Settings
+from partnerdir.cli import main
+from tests.conftest import REPO
+from tests.servers import SmtpServer
+from tests.service.conftest import REQUEST, backend_of, body, link_path, make_app, run_sweep
+from tests.service.test_followup import ANSWERS, feedback_path, followups
+
+DAY = dt.timedelta(days=1)
+EVA = "eva@kunde.example"
+# Everything that identifies Eva or that she wrote, as stored or quoted in mails.
+PERSONAL = ("Eva Kunde", EVA, "555000", "Unser Server startet nicht mehr.", "80331",
+            "Schnell und freundlich", "der Server läuft wieder")
+OTHER = {"name": "Jan Jung", "email": "jan@jung.example", "phone": "+49 89 777000",
+         "message": "Bitte den Drucker einrichten.", "postal_code": "80333"}
+
+
+def stored_text(backend: Backend) -> str:
+    """Return every value in every table of the service, as one text."""
+    values = []
+    with backend.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                values.extend(str(value) for value in row if value is not None)
+    return "\n".join(values)
+
+
+def eva_with_feedback(app: Flask, client: FlaskClient, smtp: SmtpServer) -> None:
+    """Play Eva's whole request: referred, accepted, followed up, answered, outcome sent."""
+    assert client.post("/api/requests", json={**REQUEST, "referred_by": "mueller-it",
+                                              "reason": "absence"}).status_code == 201
+    run_sweep(app)
+    client.post(link_path(body(smtp.mailbox.messages[-1]), "accept"))
+    run_sweep(app, 14 * DAY + dt.timedelta(minutes=1))
+    assert client.post(feedback_path(followups(smtp)[0]), data=ANSWERS).status_code == 200
+    run_sweep(app)
+    with backend_of(app).sessions() as session:
+        kinds = session.scalars(select(OutboundMail.kind).where(OutboundMail.status == "sent"))
+        assert sorted(kinds) == ["confirmation", "contact_client", "contact_member", "followup",
+                                 "offer", "outcome", "referrer"]
+
+
+def test_the_consent_version_is_stored_with_each_request(
+    network_root: Path, database_url: str, smtp: SmtpServer
+) -> None:
+    for version in ("2026-11", "2027-03"):
+        app = make_app(network_root, database_url, smtp.url, consent_version=version)
+        try:
+            email = f"kunde-{version}@kunde.example"
+            assert app.test_client().post("/api/requests",
+                                          json={**REQUEST, "email": email}).status_code == 201
+            with backend_of(app).sessions() as session:
+                stored = session.scalar(select(ClientRequest.consent_version)
+                                        .where(ClientRequest.email == email))
+            assert stored == version
+        finally:
+            backend_of(app).engine.dispose()
+
+
+def test_retention_erases_every_personal_field_and_keeps_the_counts(
+    app: Flask, client: FlaskClient, smtp: SmtpServer
+) -> None:
+    eva_with_feedback(app, client, smtp)
+    backend = backend_of(app)
+    # Jan asks 100 days later: his data must outlive Eva's.
+    later = parse_submission({**REQUEST, **OTHER}, backend.network, utcnow().date())
+    store_request(backend, later, utcnow() + 100 * DAY)
+
+    assert run_sweep(app, 179 * DAY)["erased"] == 0
+    text = stored_text(backend)
+    assert all(value in text for value in PERSONAL)
+    with backend.sessions() as session:
+        counts = ledger(session)
+
+    assert has_due_work(backend, utcnow() + 180 * DAY + dt.timedelta(hours=12))
+    assert run_sweep(app, 180 * DAY + dt.timedelta(hours=12))["erased"] == 1
+    text = stored_text(backend)
+    assert [value for value in PERSONAL if value in text] == []
+    assert all(value in text for value in OTHER.values())
+    with backend.sessions() as session:
+        assert ledger(session) == counts
+        eva = session.scalars(select(ClientRequest).order_by(ClientRequest.id)).first()
+        assert eva is not None and eva.erased_at is not None
+        assert (eva.status, eva.service, eva.referred_by, eva.reason, eva.consent_version) == (
+            "accepted", "it-support", "mueller-it", "absence", "2026-11")
+        assert (eva.name, eva.email, eva.message, eva.phone, eva.postal_code) == (
+            "", "", "", None, None)
+        assert session.scalar(select(func.count()).select_from(OutboundMail)
+                              .where(OutboundMail.request_id == eva.id)) == 0
+        feedback = session.scalars(select(Feedback)).one()
+        assert (feedback.satisfaction, feedback.comment) == (4, None)
+    # Done once: later sweeps find nothing to erase, and the follow-up never comes back.
+    assert not has_due_work(backend, utcnow() + 180 * DAY + dt.timedelta(hours=13))
+    assert run_sweep(app, 181 * DAY)["erased"] == 0
+
+
+def privacy(backend: Backend, monkeypatch: pytest.MonkeyPatch, *args: str,
+            input: str | None = None) -> Result:
+    monkeypatch.setenv("PARTNERDIR_DATABASE_URL", backend.settings.database_url)
+    return CliRunner().invoke(main, ["--root", str(backend.settings.root), "privacy", *args],
+                              input=input)
+
+
+# Each table that holds client data, and where the export shows it.
+EXPORTED = {"client_request": "requests", "assignment": "assignments", "feedback": "feedback",
+            "outbound_mail": "mails"}
+
+
+def test_export_covers_every_table_with_client_data(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eva_with_feedback(app, client, smtp)
+    client.post("/api/requests", json={**REQUEST, **OTHER})
+    run_sweep(app)
+    backend = backend_of(app)
+    holding = {t.name for t in Base.metadata.sorted_tables
+               if t.name == "client_request" or "request_id" in t.c}
+    assert holding == set(EXPORTED), "export the new table in form_service.privacy.export"
+
+    result = privacy(backend, monkeypatch, "export", "EVA@Kunde.example")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["email"] == EVA
+    [request] = data["requests"]
+    assert {k: request[k] for k in ("name", "email", "phone", "message", "postal_code",
+                                    "consent_version", "referred_by", "reason")} == {
+        "name": "Eva Kunde", "email": EVA, "phone": "+49 89 555000",
+        "message": "Unser Server startet nicht mehr.", "postal_code": "80331",
+        "consent_version": "2026-11", "referred_by": "mueller-it", "reason": "absence"}
+    assert [(a["partner"], a["state"]) for a in request["assignments"]] == [
+        ("schmidt-netzwerke", "accepted")]
+    assert request["feedback"]["comment"] == ANSWERS["comment"]
+    assert request["feedback"]["satisfaction"] == 4
+    with backend.sessions() as session:
+        eva_id = session.scalar(select(ClientRequest.id).where(ClientRequest.email == EVA))
+        mails = session.scalars(select(OutboundMail).where(OutboundMail.request_id == eva_id)
+                                .order_by(OutboundMail.id)).all()
+        assert [m["body_text"] for m in request["mails"]] == [m.body_text for m in mails]
+    # Mails to members are included: they quote the client.
+    assert {m["recipient"] for m in request["mails"]} == {
+        EVA, "kontakt@schmidt-netzwerke.example", "anfragen@mueller-it.example"}
+    assert "Jan Jung" not in result.stdout and "jan@jung.example" not in result.stdout
+
+    unknown = privacy(backend, monkeypatch, "export", "niemand@example.org")
+    assert unknown.exit_code == 0 and json.loads(unknown.stdout)["requests"] == []
+    assert "No personal data is stored for niemand@example.org." in unknown.stderr
+
+
+def test_delete_erases_the_client_everywhere(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eva_with_feedback(app, client, smtp)
+    client.post("/api/requests", json={**REQUEST, **OTHER})
+    run_sweep(app)
+    backend = backend_of(app)
+    with backend.sessions() as session:
+        counts = ledger(session)
+
+    refused = privacy(backend, monkeypatch, "delete", EVA, input="n\n")
+    assert refused.exit_code == 1 and "Erase the personal data of 1 request(s)" in refused.output
+    assert all(value in stored_text(backend) for value in PERSONAL)
+
+    result = privacy(backend, monkeypatch, "delete", "Eva@kunde.example", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Erased 1 request(s) and 7 mail(s) of Eva@kunde.example" in result.output
+    text = stored_text(backend)
+    assert [value for value in PERSONAL if value in text] == []
+    assert all(value in text for value in OTHER.values())
+    with backend.sessions() as session:
+        assert ledger(session) == counts
+
+    again = privacy(backend, monkeypatch, "delete", EVA, "--yes")
+    assert again.exit_code == 0 and "No personal data is stored" in again.output
+    assert json.loads(privacy(backend, monkeypatch, "export", EVA).stdout)["requests"] == []
+
+
+def test_delete_stops_a_request_in_progress(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = backend_of(app)
+    client.post("/api/requests", json=REQUEST)
+    run_sweep(app)  # confirmation and offer sent, the offer open
+    accept = link_path(body(smtp.mailbox.messages[-1]), "accept")
+    client.post("/api/requests", json={**REQUEST, "idempotency_key": "zweite"})  # not routed yet
+
+    result = privacy(backend, monkeypatch, "delete", EVA, "--yes")
+    assert "Erased 2 request(s) and 3 mail(s)" in result.output
+    with backend.sessions() as session:
+        assert session.scalars(select(ClientRequest.status)).all() == ["erased", "erased"]
+        assert session.scalars(select(Assignment.state)).all() == ["withdrawn"]
+    # The member's link no longer hands over anybody, and nothing more is sent.
+    assert "bereits beantwortet" in client.post(accept).get_data(as_text=True)
+    assert run_sweep(app, 3 * DAY) == {"expired": 0, "routed": 0, "erased": 0, "followed_up": 0,
+                                       "sent": 0}
+    assert len(smtp.mailbox.messages) == 2
+    assert [value for value in PERSONAL if value in stored_text(backend)] == []
+
+
+def test_retention_must_be_at_least_a_day(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PARTNERDIR_RETENTION_DAYS must be at least 1"):
+        Settings.from_env({"root": str(tmp_path), "secret_key": "x", "retention_days": "0"})
+
+
+def test_the_privacy_page_states_the_configured_periods(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RETENTION_DAYS", "FOLLOWUP_DAYS"):
+        monkeypatch.delenv(f"PARTNERDIR_{name}", raising=False)
+    defaults = Settings.from_env({"root": str(tmp_path), "secret_key": "x"})
+    page = (REPO / "content" / "datenschutz.md").read_text(encoding="utf-8")
+    german, english = page.split("## In English")
+    assert re.findall(r"(\d+) Tage nach Eingang", german) == [str(defaults.retention_days)]
+    assert re.findall(r"(\d+) Tage, nachdem ein Mitglied", german) == [str(defaults.followup_days)]
+    assert f"erased {defaults.retention_days} days after your request" in english
+    assert f"{defaults.followup_days} days after a member took your request" in english
+    # The page names each field that erasure blanks.
+    labels = {"name": "Name", "email": "E-Mail-Adresse", "phone": "Telefonnummer",
+              "message": "Nachricht", "postal_code": "Postleitzahl", "needed_from": "Zeitraum",
+              "needed_until": "Zeitraum", "idempotency_key": None}
+    assert set(labels) == set(ERASED), "name the new personal field on the privacy page"
+    erased = german.split("## Wie lange wir Daten speichern")[1]
+    assert all(label in erased for label in labels.values() if label)
