@@ -100,9 +100,10 @@ def _totals(rows: list[LedgerRow]) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--from", "start", type=DAY, help="First day of the period, YYYY-MM-DD "
-              "(default: the first referral).")
-@click.option("--to", "end", type=DAY, help="Last day of the period, included (default: today).")
+@click.option("--from", "start", type=DAY, metavar="YYYY-MM-DD",
+              help="First day of the period (default: the first referral).")
+@click.option("--to", "end", type=DAY, metavar="YYYY-MM-DD",
+              help="Last day of the period, included (default: today).")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
               default="table", show_default=True, help="Table for reading, CSV or JSON for tools.")
 @click.pass_obj
@@ -144,7 +145,7 @@ def privacy() -> None:
     """Answer clients' access and erasure requests (GDPR Art. 15 and 17)."""
 
 
-@privacy.command()
+@privacy.command(short_help="Print a client's stored data as JSON.")
 @click.argument("email")
 @click.pass_obj
 def export(root: Path, email: str) -> None:
@@ -159,7 +160,7 @@ def export(root: Path, email: str) -> None:
         click.echo(f"No personal data is stored for {data['email']}.", err=True)
 
 
-@privacy.command()
+@privacy.command(short_help="Erase a client's personal data now.")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
 @click.pass_obj
