@@ -210,3 +210,21 @@ def test_followups_can_be_switched_off(network_root: Path, database_url: str,
         assert followups(smtp) == []
     finally:
         backend_of(app).engine.dispose()
+
+
+def test_with_the_queue_the_outcome_goes_out_right_after_the_answer(
+    network_root: Path, database_url: str, smtp: SmtpServer
+) -> None:
+    app = make_app(network_root, database_url, smtp.url, queue=True, immediate=True)
+    client = app.test_client()
+    try:
+        client.post("/api/requests", json={**REQUEST, "referred_by": "mueller-it"})
+        client.post(link_path(body(smtp.mailbox.wait(2)[-1]), "accept"))
+        smtp.mailbox.wait(5)
+        run_sweep(app, 14 * DAY + dt.timedelta(minutes=1))  # what the periodic task does
+        client.post(feedback_path(followups(smtp)[0]), data=ANSWERS)
+        outcome = smtp.mailbox.wait(7)[-1]
+        assert (outcome["To"], outcome["Subject"]) == (REFERRER, "Rückmeldung zu Ihrer Empfehlung")
+        assert not has_due_work(backend_of(app), utcnow())
+    finally:
+        backend_of(app).engine.dispose()
