@@ -24,7 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        # X-RateLimit headers cost a storage round trip on every answer; a 429 still says
+        # when to come back (Retry-After, set by the error handler).
+        RATELIMIT_HEADERS_ENABLED=False,
         JSON_SORT_KEYS=False,
     )
     if settings.trusted_proxies:

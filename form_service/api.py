@@ -6,8 +6,9 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import text as sql
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from form_service.backend import Backend
 from form_service.extensions import limiter
@@ -40,6 +41,30 @@ def _origin_allowed() -> bool:
         return True
     own = request.host_url.rstrip("/")
     return origin in (backend().settings.site_origin, own)
+
+
+def _refusal(key: str, status: int, **values: object) -> Any:
+    """Answer a refused submission in JSON or, for a plain form post, as a page."""
+    message = both(key, **values)
+    if _wants_json():
+        return jsonify(errors={"_body": [message]}), status
+    body = render_template("errors.html", errors={"_body": [message]}, values={},
+                           form_url=backend().settings.site_url + "anfrage/")
+    return body, status
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def too_many(error: RateLimitExceeded) -> Any:
+    """Answer a flooding client 429 with the seconds until its window ends at the latest."""
+    seconds = max(1, int(error.limit.limit.get_expiry()))
+    body, status = _refusal("too_many", 429, seconds=seconds)
+    return body, status, {"Retry-After": str(seconds)}
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """Answer an oversized body 413 without reading it."""
+    return _refusal("too_large", 413)
 
 
 @bp.post("/api/requests")

@@ -90,6 +90,10 @@ def test_malformed_json_and_unknown_types(app: Flask, client: FlaskClient) -> No
 def test_oversized_body_gets_413(app: Flask, client: FlaskClient) -> None:
     response = client.post("/api/requests", json={**REQUEST, "message": "x" * 40_000})
     assert response.status_code == 413 and count(app) == 0
+    assert response.json is not None and "zu groß" in response.json["errors"]["_body"][0]
+    form = client.post("/api/requests", data={**REQUEST, "message": "x" * 40_000})
+    assert form.status_code == 413 and "text/html" in form.content_type
+    assert "zu groß" in form.get_data(as_text=True)
 
 
 def test_cors_only_for_the_site(app: Flask, client: FlaskClient) -> None:
@@ -122,7 +126,11 @@ def test_flood_gets_429_with_retry_after(limited: Flask) -> None:
     codes = [client.post("/api/requests", json=REQUEST).status_code for _ in range(5)]
     assert codes == [201, 201, 201, 429, 429]
     response = client.post("/api/requests", json=REQUEST)
-    assert int(response.headers["Retry-After"]) > 0
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert response.json is not None
+    assert "in 60 Sekunden" in response.json["errors"]["_body"][0]
+    page = client.post("/api/requests", data=REQUEST)
+    assert page.status_code == 429 and "Zu viele Anfragen" in page.get_data(as_text=True)
     assert client.get("/healthz").status_code == 200
     assert count(limited) == 3
 
