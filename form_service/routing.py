@@ -14,8 +14,8 @@ from form_service.backend import Backend
 from form_service.intake import Submission
 from form_service.ledger import standings
 from form_service.matching import Criteria
-from form_service.models import Assignment, ClientRequest, OutboundMail
-from form_service.outbox import mail_row, queue_mail
+from form_service.models import Assignment, ClientRequest
+from form_service.outbox import queue_mail
 
 
 def _existing(backend: Backend, key: str) -> ClientRequest:
@@ -29,14 +29,13 @@ def _existing(backend: Backend, key: str) -> ClientRequest:
 # instead of building and compiling a new one for every request.
 _REQUESTS = cast(Table, ClientRequest.__table__)
 _INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
-_INSERT_MAIL = insert(cast(Table, OutboundMail.__table__))
 
 
 def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> ClientRequest:
-    """Commit the request and the client's confirmation; return it (the old one on a retry).
+    """Commit the request; return it (the stored one when the idempotency key was seen).
 
-    This is the path every accepted request takes before the answer, so it uses two plain
-    INSERTs in one transaction rather than the ORM's unit of work.
+    This is the path every accepted request takes before the answer, so it is one plain
+    INSERT; the worker confirms receipt and routes, and finds the request even after a crash.
     """
     values = {
         "public_id": secrets.token_urlsafe(12),
@@ -61,24 +60,11 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
     try:
         with backend.engine.begin() as connection:
             request_id = connection.execute(_INSERT_REQUEST, values).scalar_one()
-            req = ClientRequest(id=request_id, **values)
-            connection.execute(
-                _INSERT_MAIL,
-                mail_row(
-                        backend,
-                        f"confirmation:{request_id}",
-                        "confirmation",
-                        sub.language,
-                        sub.email,
-                        req,
-                        now,
-                ),
-            )
     except IntegrityError:
         if not sub.idempotency_key:
             raise
         return _existing(backend, sub.idempotency_key)
-    return req
+    return ClientRequest(id=request_id, **values)
 
 
 def route(backend: Backend, session: Session, req: ClientRequest, now: dt.datetime) -> None:
@@ -152,6 +138,10 @@ def route_new(backend: Backend, now: dt.datetime) -> int:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
             req = session.get_one(ClientRequest, request_id)
+            # The receipt goes out with the first routing step, in the same transaction:
+            # once per request, and never lost, since the request stays "new" until then.
+            queue_mail(backend, session, f"confirmation:{req.id}", "confirmation", req.language,
+                       req.email, req, now)
             route(backend, session, req, now)
             session.commit()
     return len(ids)

@@ -203,10 +203,11 @@ def test_delete_stops_a_request_in_progress(
     client.post("/api/requests", json=REQUEST)
     run_sweep(app)  # confirmation and offer sent, the offer open
     accept = link_path(body(smtp.mailbox.messages[-1]), "accept")
-    client.post("/api/requests", json={**REQUEST, "idempotency_key": "zweite"})  # not routed yet
+    # Not routed yet, so nothing is queued for it: its receipt goes out with routing.
+    client.post("/api/requests", json={**REQUEST, "idempotency_key": "zweite"})
 
     result = privacy(backend, monkeypatch, "delete", EVA, "--yes")
-    assert "Erased 2 request(s) and 3 mail(s)" in result.output
+    assert "Erased 2 request(s) and 2 mail(s)" in result.output
     with backend.sessions() as session:
         assert session.scalars(select(ClientRequest.status)).all() == ["erased", "erased"]
         assert session.scalars(select(Assignment.state)).all() == ["withdrawn"]
