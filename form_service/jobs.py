@@ -14,16 +14,12 @@ from sqlalchemy import select
 from form_service.backend import Backend
 from form_service.followup import due_followups, queue_followups
 from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
-from form_service.outbox import deliver, deliver_due, due_mail_ids
+from form_service.outbox import deliver_due
 from form_service.privacy import due_erasure, purge_due
 from form_service.routing import expire_due, route_new
 from form_service.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class MailNotSent(Exception):
-    """Raised by the send task so that huey retries it."""
 
 
 def create_huey(settings: Settings, immediate: bool = False) -> Huey:
@@ -73,9 +69,9 @@ class Tasks:
 
     huey: Huey
     process: Any
-    send: Any
     periodic: Any
     backend: Backend
+    busy: threading.Lock
 
     @property
     def immediate(self) -> bool:
@@ -86,7 +82,9 @@ class Tasks:
         """Until ``stop`` is set, hand due work to the queue as soon as the database shows it."""
         while not stop.wait(interval):
             try:
-                if has_due_work(self.backend, utcnow()):
+                # While a run is under way it sees the new work itself; queueing more runs
+                # would only pile up tasks behind a long backlog.
+                if not self.busy.locked() and has_due_work(self.backend, utcnow()):
                     self.process(0)
             except Exception:  # keep polling through database or queue hiccups
                 log.exception("poll failed; trying again")
@@ -94,26 +92,31 @@ class Tasks:
 
 def register(huey: Huey, backend: Backend) -> Tasks:
     """Define the tasks on ``huey`` for ``backend``."""
+    busy = threading.Lock()
+
+    def run_due() -> dict[str, int]:
+        # One run at a time per worker: mails are claimed in the database, so a second run
+        # could not send anything twice, but it would only compete for the same rows.
+        if not busy.acquire(blocking=False):
+            return {}
+        try:
+            return sweep(backend)
+        finally:
+            busy.release()
 
     @huey.task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
     def process(request_id: int) -> None:
-        """Expire overdue offers, route, follow up, erase, and queue every due mail."""
-        now = utcnow()
-        advance(backend, now)
-        for mail_id in due_mail_ids(backend, now):
-            send(mail_id)
+        """Expire offers, route, follow up, erase, then send every due mail.
 
-    @huey.task(retries=5, retry_delay=60)  # type: ignore[untyped-decorator]
-    def send(mail_id: int) -> None:
-        """Send one mail; raise so that huey retries it later."""
-        if deliver(backend, mail_id, utcnow()) == "retry":
-            raise MailNotSent(mail_id)
+        A failed mail is not raised here: the outbox records the attempt and when to retry.
+        """
+        run_due()
 
     @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def periodic() -> None:
         """Every minute, whatever the polling missed: deadlines, requests, follow-ups, mails."""
-        done = sweep(backend)
+        done = run_due()
         if any(done.values()):
             log.info("sweep: %s", done)
 
-    return Tasks(huey, process, send, periodic, backend)
+    return Tasks(huey, process, periodic, backend, busy)

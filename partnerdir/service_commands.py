@@ -48,7 +48,7 @@ def worker(root: Path, workers: int) -> None:
     Run exactly one worker per network, with the same PARTNERDIR_* settings as the form service.
     """
     from form_service.backend import Backend
-    from form_service.jobs import create_huey, register, sweep
+    from form_service.jobs import create_huey, register
     from form_service.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -63,8 +63,9 @@ def worker(root: Path, workers: int) -> None:
     except (OperationalError, ArgumentError) as exc:
         raise database_problem(settings, exc, "partnerdir worker") from exc
     tasks = register(create_huey(settings), backend)
-    done = sweep(backend)
-    click.echo(f"Worker started; first sweep: {done}.")
+    # The first sweep runs in the queue, not here: a backlog after downtime can take minutes.
+    tasks.process(0)
+    click.echo("Worker started; catching up on anything due.")
     stop = threading.Event()
     poller = threading.Thread(target=tasks.poll, args=(stop,), name="poll", daemon=True)
     poller.start()
