@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from generator.retention import days, privacy_figures
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Settings:
                 return str(over[name])
             return os.environ.get(f"PARTNERDIR_{name.upper()}", default)
 
+        environ = {**os.environ, **{f"PARTNERDIR_{k.upper()}": str(v) for k, v in over.items()}}
+        privacy = privacy_figures(environ)  # the same figures the privacy page states
         root = Path(get("root", ".")).resolve()
         instance = root / "instance"
         return cls(
@@ -76,9 +79,9 @@ class Settings:
             consent_version=get("consent_version", "2026-11"),
             trusted_proxies=int(get("trusted_proxies", "0")),
             mail_from=get("mail_from", ""),
-            followup_days=_days(get, "followup_days", "14", least=0),
-            feedback_link_days=_days(get, "feedback_link_days", "30", least=1),
-            retention_days=_days(get, "retention_days", "180", least=1),
+            followup_days=privacy.followup_days,
+            feedback_link_days=days(environ, "feedback_link_days", 30, least=1),
+            retention_days=privacy.retention_days,
         )
 
     @property
@@ -86,13 +89,6 @@ class Settings:
         """The site's origin (scheme, host, port) for CORS and Origin checks."""
         scheme, _, rest = self.site_url.partition("://")
         return f"{scheme}://{rest.split('/', 1)[0]}"
-
-
-def _days(get: Callable[[str, str], str], name: str, default: str, least: int) -> int:
-    value = int(get(name, default))
-    if value < least:
-        raise ValueError(f"PARTNERDIR_{name.upper()} must be at least {least}, not {value}")
-    return value
 
 
 def _stored_secret(instance: Path) -> str:

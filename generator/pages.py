@@ -19,6 +19,7 @@ from markupsafe import Markup
 from generator.loader import Network
 from generator.markup import safe_markdown, script_json
 from generator.model import Absence, Partner
+from generator.retention import PrivacyFigures, privacy_figures
 from generator.strings import MONTHS, TABLES
 from generator.vocabulary import language_name
 
@@ -45,6 +46,7 @@ class SiteOptions:
     language: str = "de"
     today: dt.date = field(default_factory=dt.date.today)
     edit_url: str | None = None
+    privacy: PrivacyFigures = field(default_factory=PrivacyFigures)
 
 
 def title_text(text: str) -> str:
@@ -137,6 +139,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates do not change during a build: no stat per page
         )
         self.cards: dict[tuple[str, str], Markup] = {}
         self.env.filters["markdown"] = safe_markdown
@@ -207,6 +210,7 @@ class Renderer:
             "verzeichnis/index.md", "directory.html",
             {"title": self.t["directory"], "hide": ["toc"], "search": {"exclude": True}},
             base="../", cards=list(self.network.partners.values()),
+            languages=sorted({c for p in self.network.partners.values() for c in p.languages}),
         )
 
     def services_index(self) -> Page:
@@ -242,6 +246,11 @@ class Renderer:
         return self._page("anfrage/danke.md", "thanks.html",
                           {"title": self.t["thanks"], "hide": ["toc"]}, base="../../")
 
+    def privacy(self) -> Page:
+        """Render the privacy page, whose periods are the service's settings."""
+        body = self.env.get_template("privacy.md").render(privacy=self.options.privacy)
+        return Page("datenschutz.md", front_matter(title="Datenschutz") + body)
+
     def data(self) -> Page:
         """Return ``partners.json``: the public data the directory's filters use."""
         records = [public_record(p, f"partner/{p.slug}/") for p in self.network.partners.values()]
@@ -251,7 +260,8 @@ class Renderer:
 
     def pages(self) -> list[Page]:
         """Render every generated page of the site."""
-        pages = [self.directory(), self.services_index(), self.request(), self.thanks()]
+        pages = [self.directory(), self.services_index(), self.request(), self.thanks(),
+                 self.privacy()]
         pages.append(self.data())
         pages += [self.service(s.id) for s in self.network.settings.services]
         pages += [self.partner(p) for p in self.network.partners.values()]
@@ -270,7 +280,7 @@ def site_options(network: Network, form_service_url: str | None = None,
     configured = network.settings.form_service_url
     url = (form_service_url or os.environ.get("PARTNERDIR_FORM_SERVICE_URL")
            or (str(configured) if configured else "/"))
-    return SiteOptions(form_service_url=url, language=language)
+    return SiteOptions(form_service_url=url, language=language, privacy=privacy_figures())
 
 
 def write_site(pages: list[Page], out: Path) -> None:

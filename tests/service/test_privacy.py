@@ -22,6 +22,8 @@ from form_service.models import Assignment, Base, ClientRequest, Feedback, Outbo
 from form_service.privacy import ERASED
 from form_service.routing import store_request
 from form_service.settings import Settings
+from generator.loader import load_network
+from generator.pages import render_site, site_options
 from partnerdir.cli import main
 from tests.conftest import REPO
 from tests.servers import SmtpServer
@@ -224,18 +226,24 @@ def test_retention_must_be_at_least_a_day(tmp_path: Path) -> None:
         Settings.from_env({"root": str(tmp_path), "secret_key": "x", "retention_days": "0"})
 
 
+@pytest.mark.parametrize("configured", [{}, {"RETENTION_DAYS": "90", "FOLLOWUP_DAYS": "10"}],
+                         ids=["defaults", "configured"])
 def test_the_privacy_page_states_the_configured_periods(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    configured: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("RETENTION_DAYS", "FOLLOWUP_DAYS"):
         monkeypatch.delenv(f"PARTNERDIR_{name}", raising=False)
-    defaults = Settings.from_env({"root": str(tmp_path), "secret_key": "x"})
-    page = (REPO / "content" / "datenschutz.md").read_text(encoding="utf-8")
+    for name, value in configured.items():
+        monkeypatch.setenv(f"PARTNERDIR_{name}", value)
+    settings = Settings.from_env({"root": str(tmp_path), "secret_key": "x"})
+    network = load_network(REPO)
+    page = next(p.content for p in render_site(network, site_options(network))
+                if p.path == "datenschutz.md")
     german, english = page.split("## In English")
-    assert re.findall(r"(\d+) Tage nach Eingang", german) == [str(defaults.retention_days)]
-    assert re.findall(r"(\d+) Tage, nachdem ein Mitglied", german) == [str(defaults.followup_days)]
-    assert f"erased {defaults.retention_days} days after your request" in english
-    assert f"{defaults.followup_days} days after a member took your request" in english
+    assert re.findall(r"(\d+) Tage nach Eingang", german) == [str(settings.retention_days)]
+    assert re.findall(r"(\d+) Tage, nachdem ein Mitglied", german) == [str(settings.followup_days)]
+    assert f"erased {settings.retention_days} days after your request" in english
+    assert f"{settings.followup_days} days after a member took your request" in english
     # The page names each field that erasure blanks.
     labels = {"name": "Name", "email": "E-Mail-Adresse", "phone": "Telefonnummer",
               "message": "Nachricht", "postal_code": "Postleitzahl", "needed_from": "Zeitraum",
