@@ -150,6 +150,9 @@ def serve(root: Path, host: str, port: int, service_port: int) -> None:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir serve' again.")
     signal.signal(signal.SIGTERM, _interrupt)
+    # Started in the background by a script, a program inherits an ignored SIGINT; Ctrl-C and
+    # 'kill -INT' must stop everything all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     mail = (root / "instance" / "mail").resolve()
     mail.mkdir(parents=True, exist_ok=True)
     env = environment(root, host, port, service_port)
