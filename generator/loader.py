@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import multiprocessing
-import os
 import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +19,6 @@ from generator.yamlsource import Document, dotted, parse_yaml
 
 NETWORK_FILE = "network.yaml"
 PARTNERS_DIR = "partners"
-# From this many profiles on, loading runs on every core: starting the worker processes
-# costs about half a second, which a few thousand files repay.
-PARALLEL_FROM = 3000
 _SLUG = re.compile(SLUG_PATTERN)
 
 # Friendlier words for pattern mismatches, by the name of the field.
@@ -220,35 +214,6 @@ def profile_paths(root: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def _load_some(
-    paths: list[Path], root: Path, settings: NetworkSettings | None, known_slugs: set[str]
-) -> list[tuple[Partner | None, list[Problem]]]:
-    loaded = []
-    for path in paths:
-        partner, doc = load_partner(path, root, settings)
-        if partner is not None:
-            _check_deputies(partner, doc, known_slugs)
-        loaded.append((partner, doc.problems))
-    return loaded
-
-
-def _load_all(
-    paths: list[Path], root: Path, settings: NetworkSettings | None, known_slugs: set[str]
-) -> list[tuple[Partner | None, list[Problem]]]:
-    """Load every profile; large networks in parallel on every core (each file stands alone)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_FROM or workers < 2:
-        return _load_some(paths, root, settings, known_slugs)
-    size = -(-len(paths) // (workers * 4))
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    # A fresh interpreter per worker (not fork): the caller may run threads, e.g. mkdocs serve.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results = pool.map(_load_some, chunks, [root] * len(chunks),
-                           [settings] * len(chunks), [known_slugs] * len(chunks))
-        return [item for chunk in results for item in chunk]
-
-
 def check(root: Path, files: Iterable[Path] | None = None) -> tuple[Network | None, list[Problem]]:
     """Validate the network, or only ``files`` in the context of the network.
 
@@ -264,10 +229,12 @@ def check(root: Path, files: Iterable[Path] | None = None) -> tuple[Network | No
         problems = problems if NETWORK_FILE in names else []
         targets = [p for p in targets if _relative(p, root) != NETWORK_FILE]
     partners: dict[str, Partner] = {}
-    for partner, found in _load_all(targets, root, settings, known_slugs):
+    for path in targets:
+        partner, doc = load_partner(path, root, settings)
         if partner is not None:
+            _check_deputies(partner, doc, known_slugs)
             partners[partner.slug] = partner
-        problems.extend(found)
+        problems.extend(doc.problems)
     problems.sort()
     if problems or settings is None:
         return None, problems

@@ -169,22 +169,3 @@ def test_broken_catalogue_is_reported(network_root: Path) -> None:
     network, problems = check(network_root)
     assert network is None
     assert any(p.file == "network.yaml" and p.field == "colour" for p in problems)
-
-
-def test_large_networks_load_in_parallel_with_the_same_result(
-    network_root: Path, make_partner: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    make_partner("broken-one", services=["no-such-service"])
-    make_partner("broken-two", absences=[{"from": "2027-01-02", "to": "2027-01-01",
-                                          "deputy": "mueller-itt"}])
-    serial_network, serial = check(network_root)
-    monkeypatch.setattr("generator.loader.PARALLEL_FROM", 2)
-    parallel_network, parallel = check(network_root)
-    assert serial_network is None and parallel_network is None
-    assert [str(p) for p in parallel] == [str(p) for p in serial]
-    assert len(serial) == 2
-    (network_root / "partners" / "broken-one.yaml").unlink()
-    (network_root / "partners" / "broken-two.yaml").unlink()
-    network = load_network(network_root)
-    assert [p.source for p in network.partners.values()] == [
-        f"partners/{slug}.yaml" for slug in sorted(network.partners)]
