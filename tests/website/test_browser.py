@@ -9,11 +9,13 @@ from typing import Any
 
 import axe_playwright_python
 import pytest
+import yaml
 from sqlalchemy import select
 
 from form_service.models import ClientRequest
 from generator.loader import load_network
-from tests.website.conftest import FormService, StaticServer
+from tests.conftest import partner_data
+from tests.website.conftest import FormService, StaticServer, build_site, copy_network
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
@@ -186,3 +188,37 @@ def test_form_works_as_a_plain_html_form(
     request = stored(service, "erika.plain@example.org")
     assert request is not None and request.service == "it-support"
     context.close()
+
+
+LONG = "Sehr" + "lang" * 30
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
+    """A site with one member whose texts try to break the layout and inject markup."""
+    root = copy_network(tmp_path_factory.mktemp("hostile"))
+    data = partner_data(
+        name=f"{LONG} <img src=x onerror=alert(1)>"[:100],
+        tagline=LONG[:120],
+        description=f"[{LONG}](https://example.org/{LONG}) <script>alert(2)</script>\n\n`{LONG}`",
+        benefits=[LONG],
+        contact={"email": "info@test-it.example", "website": f"https://example.org/{LONG}"},
+    )
+    (root / "partners" / "test-it.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with StaticServer(build_site(root)) as static:
+        yield static
+
+
+@pytest.mark.parametrize("path", ["partner/test-it/", "verzeichnis/", "leistungen/it-support/"])
+def test_hostile_texts_neither_run_nor_widen_the_page(
+    path: str, hostile_site: StaticServer, page: Any
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_site.url + path, wait_until="networkidle")
+    assert LONG[:60] in (page.text_content("article") or "")
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], "a long word widens the page at 375 px"
+    assert dialogs == []
+    assert page.locator("img[src=x]").count() == 0
