@@ -14,7 +14,7 @@ from sqlalchemy import select
 from form_service.backend import Backend
 from form_service.followup import due_followups, queue_followups
 from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
-from form_service.outbox import deliver_due
+from form_service.outbox import deliver, deliver_due, lease_due_mails
 from form_service.privacy import due_erasure, purge_due
 from form_service.routing import expire_due, route_new
 from form_service.settings import Settings
@@ -69,6 +69,7 @@ class Tasks:
 
     huey: Huey
     process: Any
+    send: Any
     periodic: Any
     backend: Backend
     busy: threading.Lock
@@ -95,22 +96,30 @@ def register(huey: Huey, backend: Backend) -> Tasks:
     busy = threading.Lock()
 
     def run_due() -> dict[str, int]:
-        # One run at a time per worker: mails are claimed in the database, so a second run
-        # could not send anything twice, but it would only compete for the same rows.
+        # One run at a time per worker: a second run would find the same rows and only
+        # compete for them.
         if not busy.acquire(blocking=False):
             return {}
         try:
-            return sweep(backend)
+            now = utcnow()
+            done = advance(backend, now)
+            mails = lease_due_mails(backend, now)
+            for mail_id in mails:
+                send(mail_id)
+            return {**done, "queued": len(mails)}
         finally:
             busy.release()
 
     @huey.task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
     def process(request_id: int) -> None:
-        """Expire offers, route, follow up, erase, then send every due mail.
-
-        A failed mail is not raised here: the outbox records the attempt and when to retry.
-        """
+        """Expire offers, route, follow up, erase, then hand every due mail to a send task."""
         run_due()
+
+    @huey.task()  # type: ignore[untyped-decorator]
+    def send(mail_id: int) -> None:
+        """Send one mail. A failure is retried with backoff by the outbox (30 s, 1 min, …),
+        which records each attempt, so retries survive restarts of the worker."""
+        deliver(backend, mail_id, utcnow(), leased=True)
 
     @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def periodic() -> None:
@@ -119,4 +128,4 @@ def register(huey: Huey, backend: Backend) -> Tasks:
         if any(done.values()):
             log.info("sweep: %s", done)
 
-    return Tasks(huey, process, periodic, backend, busy)
+    return Tasks(huey, process, send, periodic, backend, busy)

@@ -101,16 +101,16 @@ def queue_mail(
     session.add(OutboundMail(**mail_row(backend, key, kind, lang, recipient, req, now, **context)))
 
 
-def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> str:
-    """Claim one due mail and send it; return "sent", "retry" (it failed) or "skipped"."""
+def deliver(backend: Backend, mail_id: int, now: dt.datetime, leased: bool = False) -> str:
+    """Claim one due (or ``leased``) mail and send it; return "sent", "retry", "failed" or
+    "skipped" (another sender has it, or it was sent)."""
     with backend.sessions() as session:
+        due = OutboundMail.status == "pending"
+        if not leased:
+            due = due & (OutboundMail.next_attempt_at <= now)
         claimed = session.execute(
             update(OutboundMail)
-            .where(
-                OutboundMail.id == mail_id,
-                OutboundMail.status == "pending",
-                OutboundMail.next_attempt_at <= now,
-            )
+            .where(OutboundMail.id == mail_id, due)
             .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
         )
         session.commit()
@@ -142,6 +142,9 @@ def deliver(backend: Backend, mail_id: int, now: dt.datetime) -> str:
         return "sent"
 
 
+LEASE = dt.timedelta(minutes=5)
+
+
 def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
     """Return mails due for sending, after releasing claims of crashed senders."""
     with backend.sessions() as session:
@@ -158,6 +161,26 @@ def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
                 .order_by(OutboundMail.id)
             ).all()
         )
+
+
+def lease_due_mails(backend: Backend, now: dt.datetime) -> list[int]:
+    """Return the mails due for sending and postpone them by :data:`LEASE`.
+
+    Each is handed to one send task; if that task never runs (a lost queue, a crash), the
+    lease runs out and the mail is due again. Sending itself is claimed, so a mail handed
+    out twice is still sent once.
+    """
+    ids = due_mail_ids(backend, now)
+    with backend.sessions() as session:
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(OutboundMail)
+                .where(OutboundMail.id.in_(ids[start:start + 500]),
+                       OutboundMail.status == "pending")
+                .values(next_attempt_at=now + LEASE)
+            )
+        session.commit()
+    return ids
 
 
 def deliver_due(backend: Backend, now: dt.datetime) -> int:
