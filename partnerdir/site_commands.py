@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -24,6 +25,9 @@ def build(root: Path) -> None:
     if network is None or problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir build' again.")
+    # The checked network lives until the build ends; with thousands of profiles the garbage
+    # collector would otherwise walk all of it again and again while pages are built.
+    gc.freeze()
     try:
         config = load_config(str(root / "mkdocs.yml"), strict=True)
         plugin = config.plugins.get("partnerdir")
