@@ -37,10 +37,3 @@ def script_json(data: Any) -> str:
     """Serialize ``data`` for a ``<script>`` element: ``</script>`` and ``<!--`` cannot occur."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
 
-
-def safe_url(url: str | None) -> str | None:
-    """Return ``url`` when its scheme is one a page may link to, else ``None``."""
-    if url is None:
-        return None
-    scheme = url.split(":", 1)[0].lower()
-    return url if scheme in _SCHEMES and ":" in url else None

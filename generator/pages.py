@@ -33,9 +33,16 @@ class Page:
     """One file of the site: its path below the docs folder and its text."""
 
     path: str
-    content: str
-    html: str | None = None
-    """The body alone when it is one HTML block, so an engine may skip Markdown for it."""
+    head: str
+    """Front matter, empty for files that are not pages."""
+    body: str
+    html: bool = False
+    """Whether the body is one finished HTML block, so an engine may skip Markdown for it."""
+
+    @property
+    def content(self) -> str:
+        """The whole file."""
+        return self.head + self.body
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,6 @@ class SiteOptions:
     form_service_url: str = "/"
     language: str = "de"
     today: dt.date = field(default_factory=dt.date.today)
-    edit_url: str | None = None
     privacy: PrivacyFigures = field(default_factory=PrivacyFigures)
 
 
@@ -68,11 +74,6 @@ def status(partner: Partner, day: dt.date) -> tuple[str, Absence | None]:
     if not partner.referrals.accepts:
         return "closed", None
     return partner.referrals.capacity, None
-
-
-def available_now(partner: Partner, day: dt.date) -> bool:
-    """Return whether a client can be served by ``partner`` on ``day``."""
-    return status(partner, day)[0] in ("available", "limited")
 
 
 def public_record(partner: Partner, url: str) -> dict[str, Any]:
@@ -181,14 +182,14 @@ class Renderer:
 
     def _page(self, path: str, template: str, meta: dict[str, Any], **context: Any) -> Page:
         body = self.env.get_template(template).render(**context)
-        return Page(path, front_matter(**meta) + body, body)
+        return Page(path, front_matter(**meta), body, html=True)
 
     def partner(self, partner: Partner) -> Page:
         """Render the page of one partner."""
         site_url = str(self.network.settings.site_url or "/")
         url = f"{site_url}partner/{partner.slug}/"
         repository = self.network.settings.repository
-        edit = self.options.edit_url or (str(repository.edit_url) if repository else None)
+        edit = str(repository.edit_url) if repository else None
         # Out of the site search: its index is loaded by every page, and at thousands of
         # partners it would weigh megabytes; the directory's own filters find partners.
         meta: dict[str, Any] = {"title": title_text(partner.name), "hide": ["toc"],
@@ -249,14 +250,14 @@ class Renderer:
     def privacy(self) -> Page:
         """Render the privacy page, whose periods are the service's settings."""
         body = self.env.get_template("privacy.md").render(privacy=self.options.privacy)
-        return Page("datenschutz.md", front_matter(title="Datenschutz") + body)
+        return Page("datenschutz.md", front_matter(title="Datenschutz"), body)
 
     def data(self) -> Page:
         """Return ``partners.json``: the public data the directory's filters use."""
         records = [public_record(p, f"partner/{p.slug}/") for p in self.network.partners.values()]
         text = json.dumps({"generated": self.options.today.isoformat(), "partners": records},
                           ensure_ascii=False, separators=(",", ":"))
-        return Page("partners.json", text)
+        return Page("partners.json", "", text)
 
     def pages(self) -> list[Page]:
         """Render every generated page of the site."""

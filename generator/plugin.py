@@ -59,11 +59,11 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
             inclusion = (InclusionLevel.NOT_IN_NAV if page.path.startswith(_OUT_OF_NAV)
                          and page.path != "leistungen/index.md" else InclusionLevel.UNDEFINED)
             content = page.content
-            if page.html is not None:
+            if page.html:
                 # The body is finished HTML: hand it over after the Markdown step instead of
                 # having Python-Markdown parse thousands of HTML blocks only to keep them as is.
-                self.bodies[page.path] = page.html
-                content = content.removesuffix(page.html)
+                self.bodies[page.path] = page.body
+                content = page.head
             files.append(File.generated(config, page.path, content=content, inclusion=inclusion))
         return files
 
