@@ -14,7 +14,7 @@ from sqlalchemy import select
 from form_service.backend import Backend
 from form_service.followup import due_followups, queue_followups
 from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
-from form_service.outbox import deliver, deliver_due, lease_due_mails
+from form_service.outbox import deliver, deliver_due, lease_due_mails, mail_due
 from form_service.privacy import due_erasure, purge_due
 from form_service.routing import expire_due, route_new
 from form_service.settings import Settings
@@ -53,9 +53,7 @@ def has_due_work(backend: Backend, now: dt.datetime) -> bool:
     with backend.sessions() as session:
         checks = (
             select(ClientRequest.id).where(ClientRequest.status == "new"),
-            select(OutboundMail.id).where(
-                OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now
-            ),
+            select(OutboundMail.id).where(mail_due(now)),
             select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now),
             due_followups(backend.settings, now),
             due_erasure(backend.settings, now),

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from form_service.links import make_token
@@ -101,13 +101,16 @@ def queue_mail(
     session.add(OutboundMail(**mail_row(backend, key, kind, lang, recipient, req, now, **context)))
 
 
+def mail_due(now: dt.datetime) -> ColumnElement[bool]:
+    """The condition of a mail waiting to be sent at ``now``."""
+    return (OutboundMail.status == "pending") & (OutboundMail.next_attempt_at <= now)
+
+
 def deliver(backend: Backend, mail_id: int, now: dt.datetime, leased: bool = False) -> str:
     """Claim one due (or ``leased``) mail and send it; return "sent", "retry", "failed" or
     "skipped" (another sender has it, or it was sent)."""
     with backend.sessions() as session:
-        due = OutboundMail.status == "pending"
-        if not leased:
-            due = due & (OutboundMail.next_attempt_at <= now)
+        due = OutboundMail.status == "pending" if leased else mail_due(now)
         claimed = session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == mail_id, due)
@@ -156,9 +159,7 @@ def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
         session.commit()
         return list(
             session.scalars(
-                select(OutboundMail.id)
-                .where(OutboundMail.status == "pending", OutboundMail.next_attempt_at <= now)
-                .order_by(OutboundMail.id)
+                select(OutboundMail.id).where(mail_due(now)).order_by(OutboundMail.id)
             ).all()
         )
 

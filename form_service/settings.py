@@ -53,14 +53,12 @@ class Settings:
     @classmethod
     def from_env(cls, overrides: dict[str, Any] | None = None) -> Settings:
         """Read the settings from the environment, with ``overrides`` taking precedence."""
-        over = {k.lower(): v for k, v in (overrides or {}).items()}
+        over = {f"PARTNERDIR_{k.upper()}": str(v) for k, v in (overrides or {}).items()}
+        environ = {**os.environ, **over}
 
         def get(name: str, default: str) -> str:
-            if name in over:
-                return str(over[name])
-            return os.environ.get(f"PARTNERDIR_{name.upper()}", default)
+            return environ.get(f"PARTNERDIR_{name.upper()}", default)
 
-        environ = {**os.environ, **{f"PARTNERDIR_{k.upper()}": str(v) for k, v in over.items()}}
         privacy = privacy_figures(environ)  # the same figures the privacy page states
         root = Path(get("root", ".")).resolve()
         instance = root / "instance"
