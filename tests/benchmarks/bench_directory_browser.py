@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 from synthetic import write_network  # noqa: E402
 
-from tests.website.conftest import StaticServer  # noqa: E402
+from tests.generator.conftest import StaticServer  # noqa: E402
 
 CHANGE = """async ([selector, value]) => {
   const field = document.querySelector(selector);

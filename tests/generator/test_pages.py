@@ -18,7 +18,7 @@ from generator.pages import Page, SiteOptions, render_site, site_options, status
 from partnerdir.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN = REPO / "tests" / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 BUILD_DAY = dt.date(2026, 11, 23)
 
 

@@ -24,9 +24,8 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, REQUEST
 from tests.servers import free_port
-from tests.service.conftest import REQUEST
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 

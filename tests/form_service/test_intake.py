@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from form_service.models import ClientRequest
+from tests.conftest import REQUEST, SITE, backend_of, make_app
 from tests.servers import SmtpServer, redis_server
-from tests.service.conftest import REQUEST, SITE, backend_of, make_app
 
 
 def count(app: Flask) -> int:

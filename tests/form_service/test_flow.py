@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from form_service.links import make_token
 from form_service.models import Assignment, ClientRequest, OutboundMail
+from tests.conftest import REQUEST, backend_of, body, link_path, run_sweep
 from tests.servers import SmtpServer
-from tests.service.conftest import REQUEST, backend_of, body, link_path, run_sweep
 
 
 def submit(client: FlaskClient, **overrides: object) -> str:

@@ -18,8 +18,8 @@ from form_service.jobs import has_due_work
 from form_service.links import make_feedback_token, make_token
 from form_service.models import ClientRequest, Feedback, utcnow
 from form_service.privacy import erase_client
+from tests.conftest import REQUEST, backend_of, body, link_path, make_app, run_sweep
 from tests.servers import SmtpServer
-from tests.service.conftest import REQUEST, backend_of, body, link_path, make_app, run_sweep
 
 DAY = dt.timedelta(days=1)
 CLIENT = "eva@kunde.example"

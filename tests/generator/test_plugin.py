@@ -11,7 +11,7 @@ import pytest
 from mkdocs.exceptions import Abort, PluginError
 
 from generator.loader import load_network
-from tests.website.conftest import build_site, copy_network
+from tests.generator.conftest import build_site, copy_network
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import REPO
-from tests.service.conftest import backend_of, make_app
+from tests.conftest import REPO, backend_of, make_app
 
 
 def test_no_server_errors_and_answers_match_the_description(tmp_path: Path) -> None:

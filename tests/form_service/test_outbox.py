@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from form_service.jobs import advance, has_due_work
 from form_service.models import utcnow
 from form_service.outbox import LEASE, deliver, lease_due_mails
+from tests.conftest import REQUEST, backend_of
 from tests.servers import SmtpServer
-from tests.service.conftest import REQUEST, backend_of
 
 
 def test_each_due_mail_is_handed_out_once_per_lease(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from form_service.models import ClientRequest
 from generator.loader import load_network
 from tests.conftest import partner_data
-from tests.website.conftest import FormService, StaticServer, build_site, copy_network
+from tests.generator.conftest import FormService, StaticServer, build_site, copy_network
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
