@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
+from form_service import web
 from form_service.backend import Backend
 from form_service.extensions import limiter
-from form_service.settings import Settings
-from form_service.strings import DE, EN
+from partnerdir.settings import Settings
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the WSGI app; ``test_config`` overrides settings (lower-case names) for tests."""
     config = dict(test_config or {})
-    immediate = bool(config.pop("immediate", False))
     with_queue = bool(config.pop("queue", True))
     settings = Settings.from_env(config)
     app = Flask(__name__, template_folder="templates/pages")
@@ -29,17 +27,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=False,
         JSON_SORT_KEYS=False,
     )
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
-        )
     backend = Backend.start(settings)
-    app.extensions["partnerdir"] = backend
+    web.init_app(app, backend)
     if with_queue:
         from form_service.jobs import create_huey, register
 
-        app.extensions["partnerdir.tasks"] = register(create_huey(settings, immediate), backend)
-    app.jinja_env.globals.update(de=DE, en=EN)
+        app.extensions[web.TASKS] = register(create_huey(settings), backend)
     limiter.init_app(app)
 
     from form_service import api, feedback, member

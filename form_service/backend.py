@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,14 +13,34 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from form_service.db import make_engine, session_factory, upgrade
 from form_service.matching import Matcher
-from form_service.settings import Settings
 from generator.errors import ProfileError
 from generator.loader import NETWORK_FILE, PARTNERS_DIR, Network, load_network
+from partnerdir.settings import Settings
+
+CHECK_SECONDS = 5.0
+"""How often, at most, the profiles' modification times are looked at."""
 
 
 def _stamp(root: Path) -> tuple[float, int]:
     paths = [root / NETWORK_FILE, *(root / PARTNERS_DIR).glob("*.yaml")]
     return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0), len(paths)
+
+
+def with_signing_key(settings: Settings) -> Settings:
+    """Return ``settings`` with a key to sign links: the configured one, else a kept one.
+
+    A random key is made once and kept in ``instance/secret_key``, so that the links in mails
+    already sent stay valid across restarts.
+    """
+    if settings.secret_key:
+        return settings
+    instance = settings.root / "instance"
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="ascii")
+        path.chmod(0o600)
+    return replace(settings, secret_key=path.read_text(encoding="ascii").strip())
 
 
 @dataclass
@@ -29,6 +50,7 @@ class Backend:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    check_seconds: float = CHECK_SECONDS
     _network: Network | None = None
     _matcher: Matcher | None = None
     _stamp: tuple[float, int] = (0.0, 0)
@@ -36,17 +58,18 @@ class Backend:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def start(cls, settings: Settings) -> Backend:
+    def start(cls, settings: Settings, check_seconds: float = CHECK_SECONDS) -> Backend:
         """Connect to the database, bring its schema up to date and load the profiles."""
+        settings = with_signing_key(settings)
         engine = make_engine(settings.database_url)
         upgrade(engine)
-        backend = cls(settings, engine, session_factory(engine))
+        backend = cls(settings, engine, session_factory(engine), check_seconds)
         backend.network  # noqa: B018 - load now so a broken network fails at start
         return backend
 
     def _refresh(self) -> None:
         now = time.monotonic()
-        if self._network is not None and now - self._checked < 5:
+        if self._network is not None and now - self._checked < self.check_seconds:
             return
         with self._lock:
             self._checked = now

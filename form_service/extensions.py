@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+# The client's address is the peer's, or, behind trusted proxies, the one they forwarded
+# (ProxyFix, set up in web.py).
 limiter = Limiter(key_func=get_remote_address)
-
-
-def client_address() -> str:
-    """Return the client's address (after ProxyFix when proxies are trusted)."""
-    return request.remote_addr or "unknown"

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
-from form_service.api import backend
 from form_service.extensions import limiter
-from form_service.followup import FeedbackError, feedback_state, parse_feedback, record_feedback
+from form_service.followup import (
+    FeedbackError,
+    FeedbackResult,
+    FeedbackState,
+    feedback_state,
+    parse_feedback,
+    record_feedback,
+)
 from form_service.links import LinkError, read_feedback_token
 from form_service.models import utcnow
+from form_service.web import backend, nudge_worker
 
 bp = Blueprint("feedback", __name__)
 
@@ -33,9 +40,9 @@ def give_feedback(token: str) -> Any:
     except LinkError as exc:
         return _closed("expired", 410) if exc.expired else _closed("invalid", 404)
     state, member = feedback_state(backend(), public_id)
-    if state == "gone":
+    if state is FeedbackState.GONE:
         return _closed(state, 410)
-    if state == "recorded":
+    if state is FeedbackState.RECORDED:
         return _closed(state)
     if request.method == "GET":
         return render_template("feedback.html", member=member, errors={}, values={})
@@ -46,7 +53,7 @@ def give_feedback(token: str) -> Any:
                                values=request.form)
         return page, 422
     result = record_feedback(backend(), public_id, answers, utcnow())
-    tasks = current_app.extensions.get("partnerdir.tasks")
-    if result == "recorded" and tasks is not None:
-        tasks.process(0)
-    return _closed("thanks" if result == "recorded" else result, 410 if result == "gone" else 200)
+    if result is FeedbackResult.RECORDED:
+        nudge_worker()
+        return _closed("thanks")
+    return _closed(result, 410 if result is FeedbackResult.GONE else 200)

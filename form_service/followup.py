@@ -11,17 +11,18 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, false, select, update
 from sqlalchemy.exc import IntegrityError
 
+from form_service import mails
 from form_service.backend import Backend
-from form_service.links import make_feedback_token
-from form_service.models import Assignment, ClientRequest, Feedback
-from form_service.outbox import queue_mail
-from form_service.settings import Settings
+from form_service.intake import FormError
+from form_service.models import Assignment, AssignmentState, ClientRequest, Feedback, RequestStatus
 from form_service.strings import both
+from partnerdir.settings import Settings
 
 DONE = ("yes", "no", "ongoing")
 SATISFACTION = range(1, 6)
@@ -29,12 +30,24 @@ COMMENT_LIMIT = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class FeedbackError(Exception):
-    """Raised with every field's messages when the feedback form is incomplete or invalid."""
+class FeedbackState(StrEnum):
+    """Whether a client can still give feedback on a request."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        super().__init__(errors)
+    OPEN = "open"
+    RECORDED = "recorded"  # given before
+    GONE = "gone"  # unknown, never accepted, or the client's data was erased
+
+
+class FeedbackResult(StrEnum):
+    """What submitting the feedback form did."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"  # answered before
+    GONE = "gone"  # unknown, never accepted, or the client's data was erased
+
+
+class FeedbackError(FormError):
+    """Raised with every field's messages when the feedback form is incomplete or invalid."""
 
 
 @dataclass(frozen=True)
@@ -70,15 +83,10 @@ def parse_feedback(data: Mapping[str, Any]) -> Answers:
     return Answers(contact == "yes", str(done), satisfaction, comment or None)
 
 
-def feedback_url(settings: Settings, public_id: str) -> str:
-    """Return the signed address of the feedback form for one request."""
-    return f"{settings.service_url}f/{make_feedback_token(settings.secret_key, public_id)}"
-
-
 def due_followups(settings: Settings, now: dt.datetime) -> Select[Any]:
     """Select the requests whose follow-up is due: accepted long enough ago, not asked yet."""
     query = select(ClientRequest.id).where(
-        ClientRequest.status == "accepted",
+        ClientRequest.status == RequestStatus.ACCEPTED,
         ClientRequest.followup_at.is_(None),
         ClientRequest.erased_at.is_(None),
     )
@@ -88,7 +96,7 @@ def due_followups(settings: Settings, now: dt.datetime) -> Select[Any]:
 
 
 def _accepted(req: ClientRequest) -> Assignment | None:
-    return next((a for a in req.assignments if a.state == "accepted"), None)
+    return next((a for a in req.assignments if a.state is AssignmentState.ACCEPTED), None)
 
 
 def queue_followups(backend: Backend, now: dt.datetime) -> int:
@@ -112,19 +120,8 @@ def queue_followups(backend: Backend, now: dt.datetime) -> int:
             req = session.get_one(ClientRequest, request_id)
             assignment = _accepted(req)
             if assignment is not None:
-                queue_mail(
-                    backend,
-                    session,
-                    f"followup:{req.id}",
-                    "followup",
-                    req.language,
-                    req.email,
-                    req,
-                    now,
-                    member=_member_name(backend, assignment.partner),
-                    feedback_url=feedback_url(backend.settings, req.public_id),
-                    link_days=backend.settings.feedback_link_days,
-                )
+                member = _member_name(backend, assignment.partner)
+                mails.followup(backend, session, req, member, now)
                 queued += 1
             session.commit()
     return queued
@@ -135,29 +132,29 @@ def _member_name(backend: Backend, slug: str) -> str:
     return partner.name if partner else slug
 
 
-def feedback_state(backend: Backend, public_id: str) -> tuple[str, str]:
-    """Return whether feedback can be given ("open", "recorded", "gone") and the member's name."""
+def feedback_state(backend: Backend, public_id: str) -> tuple[FeedbackState, str]:
+    """Return whether feedback can be given and the name of the member who took the request."""
     with backend.sessions() as session:
         req = session.scalar(select(ClientRequest).where(ClientRequest.public_id == public_id))
         assignment = _accepted(req) if req is not None else None
         if req is None or assignment is None or req.erased_at is not None:
-            return "gone", ""
+            return FeedbackState.GONE, ""
         member = _member_name(backend, assignment.partner)
-        return ("recorded" if req.feedback is not None else "open"), member
+        given = req.feedback is not None
+        return (FeedbackState.RECORDED if given else FeedbackState.OPEN), member
 
 
-def record_feedback(backend: Backend, public_id: str, answers: Answers, now: dt.datetime) -> str:
-    """Store the answers once and queue the outcome for the referring member.
-
-    Return "recorded", "already" (answered before) or "gone" (unknown, not accepted or erased).
-    """
+def record_feedback(
+    backend: Backend, public_id: str, answers: Answers, now: dt.datetime
+) -> FeedbackResult:
+    """Store the answers once and queue the outcome for the referring member."""
     with backend.sessions() as session:
         req = session.scalar(select(ClientRequest).where(ClientRequest.public_id == public_id))
         assignment = _accepted(req) if req is not None else None
         if req is None or assignment is None or req.erased_at is not None:
-            return "gone"
+            return FeedbackResult.GONE
         if req.feedback is not None:
-            return "already"
+            return FeedbackResult.ALREADY
         feedback = Feedback(
             request=req,
             assignment_id=assignment.id,
@@ -170,21 +167,10 @@ def record_feedback(backend: Backend, public_id: str, answers: Answers, now: dt.
         session.add(feedback)
         referrer = backend.network.partners.get(req.referred_by or "")
         if referrer is not None:
-            queue_mail(
-                backend,
-                session,
-                f"outcome:{req.id}",
-                "outcome",
-                "de" if "de" in referrer.languages else "en",
-                referrer.referral_email,
-                req,
-                now,
-                referrer=referrer,
-                member=_member_name(backend, assignment.partner),
-                feedback=feedback,
-            )
+            member = _member_name(backend, assignment.partner)
+            mails.outcome(backend, session, req, feedback, member, referrer, now)
         try:
             session.commit()
         except IntegrityError:  # the same form sent twice at once
-            return "already"
-        return "recorded"
+            return FeedbackResult.ALREADY
+        return FeedbackResult.RECORDED

@@ -12,11 +12,12 @@ from email_validator import EmailNotValidError, validate_email
 
 from form_service.strings import both
 from generator.loader import Network
-from generator.vocabulary import LANGUAGES
+from generator.vocabulary import COUNTRIES, LANGUAGES, is_postal_code
 
 FIELDS = (
     "service",
     "postal_code",
+    "country",
     "remote",
     "language",
     "needed_from",
@@ -39,12 +40,16 @@ _TRUE = {"1", "true", "on", "yes", "ja"}
 _FALSE = {"", "0", "false", "off", "no", "nein"}
 
 
-class IntakeError(Exception):
-    """Raised with every field's messages when a submission is invalid."""
+class FormError(Exception):
+    """Raised with every field's messages when a submitted form is incomplete or invalid."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         self.errors = errors
         super().__init__(errors)
+
+
+class IntakeError(FormError):
+    """Raised with every field's messages when a submission is invalid."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Submission:
 
     service: str
     postal_code: str | None
+    country: str
     remote: bool
     language: str
     needed_from: dt.date | None
@@ -109,9 +115,14 @@ def parse_submission(data: Mapping[str, Any], network: Network, today: dt.date) 
     remote = _flag(data.get("remote"))
     if remote is None:
         err("remote", "bad_flag")
-    postal_code = line("postal_code", required=False)
-    if postal_code and not re.fullmatch(r"\d{5}", postal_code):
-        err("postal_code", "bad_postal_code")
+    postal_code = (line("postal_code", required=False) or "").upper() or None
+    named = line("country", required=False)
+    country = (named or network.home_country).upper()
+    # The country places the postal code: without either there is nothing to check.
+    if (named or postal_code) and country not in network.countries:
+        err("country", "unknown_country", known=", ".join(network.countries))
+    elif postal_code and not is_postal_code(country, postal_code):
+        err("postal_code", "bad_postal_code", example=COUNTRIES[country].example)
     if not postal_code and not remote:
         err("postal_code", "postal_or_remote")
     language = (line("language", required=False) or "de").lower()
@@ -155,6 +166,7 @@ def parse_submission(data: Mapping[str, Any], network: Network, today: dt.date) 
     return Submission(
         service=service or "",
         postal_code=postal_code,
+        country=country,
         remote=bool(remote),
         language=language,
         needed_from=start,

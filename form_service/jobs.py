@@ -11,24 +11,24 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
+from form_service.assignments import expire_due, offer_due, route_new
 from form_service.backend import Backend
 from form_service.followup import due_followups, queue_followups
-from form_service.models import Assignment, ClientRequest, OutboundMail, utcnow
+from form_service.models import Assignment, ClientRequest, OutboundMail, RequestStatus, utcnow
 from form_service.outbox import deliver, deliver_due, lease_due_mails, mail_due
 from form_service.privacy import due_erasure, purge_due
-from form_service.routing import expire_due, route_new
-from form_service.settings import Settings
+from partnerdir.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def create_huey(settings: Settings, immediate: bool = False) -> Huey:
+def create_huey(settings: Settings) -> Huey:
     """Return the queue: Redis when configured, else a SQLite file under instance/."""
     if settings.redis_url:
-        return RedisHuey("partnerdir", url=settings.redis_url, immediate=immediate)
+        return RedisHuey("partnerdir", url=settings.redis_url)
     path = settings.root / "instance" / "huey.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("partnerdir", filename=str(path), immediate=immediate)
+    return SqliteHuey("partnerdir", filename=str(path))
 
 
 def advance(backend: Backend, now: dt.datetime) -> dict[str, int]:
@@ -52,9 +52,9 @@ def has_due_work(backend: Backend, now: dt.datetime) -> bool:
     """Return whether anything is due: new request, mail, offer deadline, follow-up, erasure."""
     with backend.sessions() as session:
         checks = (
-            select(ClientRequest.id).where(ClientRequest.status == "new"),
+            select(ClientRequest.id).where(ClientRequest.status == RequestStatus.NEW),
             select(OutboundMail.id).where(mail_due(now)),
-            select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now),
+            select(Assignment.id).where(offer_due(now)),
             due_followups(backend.settings, now),
             due_erasure(backend.settings, now),
         )
@@ -71,11 +71,6 @@ class Tasks:
     periodic: Any
     backend: Backend
     busy: threading.Lock
-
-    @property
-    def immediate(self) -> bool:
-        """Whether tasks run at once in the caller (tests), not in a worker."""
-        return bool(self.huey.immediate)
 
     def poll(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Until ``stop`` is set, hand due work to the queue as soon as the database shows it."""

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from form_service.matching import Standing
-from form_service.models import Assignment, ClientRequest, Feedback
+from form_service.models import Assignment, AssignmentState, ClientRequest, Feedback
 
 REASONS = ("capacity", "expertise", "absence")
 FAIRNESS_WINDOW = dt.timedelta(days=30)
@@ -104,16 +104,16 @@ def ledger(
         if reason in row.given_by_reason:
             row.given_by_reason[str(reason)] += int(count)
     state = Assignment.state
-    answered = state.in_(("accepted", "declined"))
+    answered = state.in_((AssignmentState.ACCEPTED, AssignmentState.DECLINED))
     received = (
         select(
             Assignment.partner,
             func.count(Assignment.id),
-            _count(state == "accepted"),
-            _count(state == "declined"),
-            _count(state == "expired"),
-            _count(state == "offered"),
-            _count(state == "withdrawn"),
+            _count(state == AssignmentState.ACCEPTED),
+            _count(state == AssignmentState.DECLINED),
+            _count(state == AssignmentState.EXPIRED),
+            _count(state == AssignmentState.OFFERED),
+            _count(state == AssignmentState.WITHDRAWN),
             func.avg(case((answered, _seconds(session, Assignment.offered_at,
                                               Assignment.answered_at)))),
             func.count(Feedback.id),

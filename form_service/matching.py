@@ -1,4 +1,4 @@
-"""Pick the member who takes a request: eligibility rules and fair ranking, as pure functions.
+"""Pick the member who takes a request: an index over the eligibility rules, fair ranking.
 
 No Flask and no database here: the caller passes partners, the request's criteria, each member's
 standing from the ledger and today's date, so results are exact and testable.
@@ -8,32 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from itertools import product
 
+from form_service.eligibility import (
+    KEY_RULES,
+    MEMBER_RULES,
+    REQUEST_RULES,
+    Criteria,
+    Entry,
+    closest_place,
+)
 from generator.model import Partner
-
-# Without a time frame the request is taken to be about the next two weeks.
-DEFAULT_FRAME = dt.timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """What the client asked for, and who must not be asked."""
-
-    service: str
-    postal_code: str | None
-    remote: bool
-    language: str
-    needed_from: dt.date | None = None
-    needed_until: dt.date | None = None
-    referred_by: str | None = None
-    excluded: frozenset[str] = field(default_factory=frozenset)
-
-    def frame(self, today: dt.date) -> tuple[dt.date, dt.date]:
-        """Return the period the work is needed in."""
-        start = self.needed_from or today
-        return start, self.needed_until or max(start, today) + DEFAULT_FRAME
 
 
 @dataclass(frozen=True)
@@ -51,75 +38,6 @@ class Candidate:
 
     slug: str
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """The parts of a profile matching needs, as plain values (fast to check many times)."""
-
-    slug: str
-    services: frozenset[str]
-    languages: frozenset[str]
-    accepts: bool
-    capacity: str
-    prefixes: tuple[str, ...]
-    remote: bool
-    absences: tuple[tuple[dt.date, dt.date], ...]
-
-    @classmethod
-    def of(cls, partner: Partner) -> Entry:
-        """Extract the entry of ``partner``."""
-        return cls(
-            partner.slug,
-            frozenset(partner.services),
-            frozenset(partner.languages),
-            partner.referrals.accepts,
-            partner.referrals.capacity,
-            tuple(partner.service_area.postal_prefixes),
-            partner.service_area.remote,
-            tuple((a.from_, a.to) for a in partner.absences),
-        )
-
-
-def area_match(entry: Entry, criteria: Criteria) -> int:
-    """Return the length of the longest postal prefix served (0 when only remote work fits)."""
-    code = criteria.postal_code
-    if not code:
-        return 0
-    return max((len(p) for p in entry.prefixes if code.startswith(p)), default=0)
-
-
-Frame = tuple[dt.date, dt.date]
-Rule = Callable[[Entry, Criteria, Frame], bool]
-
-RULES: tuple[tuple[str, Rule], ...] = (
-    ("offers the service", lambda e, c, f: c.service in e.services),
-    ("speaks the language", lambda e, c, f: c.language in e.languages),
-    ("accepts referrals", lambda e, c, f: e.accepts),
-    ("is not full", lambda e, c, f: e.capacity != "full"),
-    ("is not the referring member", lambda e, c, f: e.slug != c.referred_by),
-    ("was not asked before", lambda e, c, f: e.slug not in c.excluded),
-    ("serves the area", lambda e, c, f: area_match(e, c) > 0 or (c.remote and e.remote)),
-    ("is not absent", lambda e, c, f: not any(a <= f[1] and f[0] <= b for a, b in e.absences)),
-)
-
-
-def _fits(e: Entry, c: Criteria, f: Frame) -> bool:
-    # The per-request part of RULES for members taken from the index (which holds only members
-    # who offer the service, serve the area or work remotely, accept referrals and are not full),
-    # written out because it runs for hundreds of members per request.
-    return (
-        c.language in e.languages
-        and e.slug != c.referred_by
-        and e.slug not in c.excluded
-        and not any(a <= f[1] and f[0] <= b for a, b in e.absences)
-    )
-
-
-def is_eligible(partner: Partner, criteria: Criteria, today: dt.date) -> bool:
-    """Return whether ``partner`` may be asked to take the request."""
-    entry, frame = Entry.of(partner), criteria.frame(today)
-    return all(rule(entry, criteria, frame) for _, rule in RULES)
 
 
 def deputy_of(referrer: Partner | None, criteria: Criteria, today: dt.date) -> str | None:
@@ -145,39 +63,31 @@ class Matcher:
     def __init__(self, partners: Mapping[str, Partner]) -> None:
         self.partners = dict(partners)
         self.entries = {slug: Entry.of(p) for slug, p in self.partners.items()}
-        # Index by (service, postal prefix) and by service for remote work, so a request only
-        # looks at members who could serve it at all.
-        self.local: dict[tuple[str, str], list[Entry]] = {}
-        self.remote: dict[str, list[Entry]] = {}
-        # Members who take no referrals or are full can never be chosen: leave them out.
+        # One list per combination of keys, so a request only looks at members who meet every
+        # key rule; members failing a member rule can never be chosen and are left out.
+        self.index: dict[tuple[Hashable, ...], list[Entry]] = {}
         for entry in self.entries.values():
-            if not (entry.accepts and entry.capacity != "full"):
-                continue
-            for service in entry.services:
-                for prefix in set(entry.prefixes):
-                    self.local.setdefault((service, prefix), []).append(entry)
-                if entry.remote:
-                    self.remote.setdefault(service, []).append(entry)
+            if all(rule.test(entry) for rule in MEMBER_RULES):
+                for key in product(*(rule.offered(entry) for rule in KEY_RULES)):
+                    self.index.setdefault(key, []).append(entry)
 
     def _pool(self, criteria: Criteria) -> dict[str, tuple[Entry, int]]:
-        """Return the members who could serve the place, with the length of the prefix matched."""
-        code = criteria.postal_code or ""
+        """Return the members meeting every key rule, with how close a key they were found by."""
         pool: dict[str, tuple[Entry, int]] = {}
-        if criteria.remote:
-            for entry in self.remote.get(criteria.service, ()):
-                pool[entry.slug] = (entry, 0)
-        for length in range(1, len(code) + 1):  # ascending: the longest match wins
-            for entry in self.local.get((criteria.service, code[:length]), ()):
-                pool[entry.slug] = (entry, length)
+        keys = product(*(rule.wanted(criteria) for rule in KEY_RULES))
+        for closeness, key in enumerate(keys):  # loosest first: the closest key wins
+            for entry in self.index.get(key, ()):
+                pool[entry.slug] = (entry, closeness)
         return pool
 
     def _eligible(
         self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
     ) -> tuple[list[tuple[Entry, int]], Callable[[tuple[Entry, int]], tuple[int, ...]], str | None]:
         frame = criteria.frame(today)
-        eligible = [
-            item for item in self._pool(criteria).values() if _fits(item[0], criteria, frame)
-        ]
+        eligible = list(self._pool(criteria).values())
+        for rule in REQUEST_RULES:
+            test = rule.test
+            eligible = [item for item in eligible if test(item[0], criteria, frame)]
         deputy = deputy_of(self.partners.get(criteria.referred_by or ""), criteria, today)
         empty = Standing()
 
@@ -222,12 +132,8 @@ class Matcher:
         parts = []
         if e.slug == deputy:
             parts.append(f"deputy named by {c.referred_by}")
-        prefix = area_match(e, c)
-        parts.append(
-            f"serves postal prefix {c.postal_code[:prefix]}"
-            if prefix and c.postal_code
-            else "works remotely"
-        )
+        place = closest_place(e, c)
+        parts.append(f"serves postal prefix {place.prefix}" if place.prefix else "works remotely")
         parts.append(f"capacity {e.capacity}")
         parts.append(f"{s.load} recent assignment(s), gave {s.given}, received {s.received}")
         return Candidate(e.slug, f"offers {c.service}; " + "; ".join(parts))

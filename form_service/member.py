@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
-from form_service.api import backend
+from form_service.assignments import AnswerResult, answer
 from form_service.extensions import limiter
 from form_service.links import LinkError, read_token
-from form_service.models import Assignment, utcnow
-from form_service.routing import answer
+from form_service.models import Assignment, AssignmentState, utcnow
+from form_service.web import backend, nudge_worker
 
 bp = Blueprint("member", __name__)
 
@@ -25,7 +25,8 @@ def _action(token: str) -> tuple[int, str]:
     return link.assignment_id, link.action
 
 
-@bp.route("/r/<token>", methods=["GET", "POST"])
+# Everything under /r/ is a link from an offer mail, so a cut-off one gets this page too.
+@bp.route("/r/<path:token>", methods=["GET", "POST"])
 @limiter.limit("30/minute")
 def respond(token: str) -> Any:
     """Show the accept/decline confirmation page (GET) or apply the answer (POST)."""
@@ -34,19 +35,16 @@ def respond(token: str) -> Any:
         assignment = session.scalar(select(Assignment).where(Assignment.id == assignment_id))
         if assignment is None:
             abort(404)
-        state = assignment.state
+        offered = assignment.state is AssignmentState.OFFERED
     if request.method == "GET":
-        return render_template("answer.html", action=action, token=token, open=state == "offered")
-    done = answer(backend(), assignment_id, action, utcnow())
-    tasks = current_app.extensions.get("partnerdir.tasks")
-    if done and tasks is not None:
-        tasks.process(0)
+        return render_template("answer.html", action=action, token=token, open=offered)
+    done = answer(backend(), assignment_id, action, utcnow()) is not AnswerResult.ALREADY
+    if done:
+        nudge_worker()
     return render_template("answered.html", action=action, done=done)
 
 
-@bp.app_errorhandler(404)
-def not_found(error: Exception) -> Any:
-    """Answer unknown pages and invalid links alike."""
-    if request.path.startswith("/r/"):
-        return render_template("answered.html", action="invalid", done=False), 404
-    return {"error": "not found"}, 404
+@bp.errorhandler(404)
+def invalid_link(error: Exception) -> Any:
+    """Answer an invalid, expired or unknown link with a page."""
+    return render_template("answered.html", action="invalid", done=False), 404

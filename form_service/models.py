@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -17,6 +18,69 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class RequestStatus(StrEnum):
+    """Where a client's request stands.
+
+    Its lifecycle; every transition is in ``form_service/assignments.py``:
+
+    - NEW: stored by ``store_request`` when the client submits; nothing else has happened.
+    - ROUTING: claimed by ``route_new`` in the worker, within the transaction that queues the
+      confirmation and makes the first offer, so it is seen committed only as OFFERED or
+      COORDINATOR.
+    - OFFERED: ``route`` offered it to a member; it stays OFFERED while a decline
+      (``answer``) or a missed deadline (``expire_due``) passes it to the next member.
+    - ACCEPTED: a member accepted (``answer``); closed. The follow-up is due from here.
+    - COORDINATOR: ``route`` found nobody (left) to ask; closed, the coordinator takes over.
+    - ERASED: the client's data was erased (``withdraw``, called by erasure) while the request
+      was still NEW, ROUTING or OFFERED; closed.
+    """
+
+    NEW = "new"
+    ROUTING = "routing"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    COORDINATOR = "coordinator"
+    ERASED = "erased"
+
+
+class AssignmentState(StrEnum):
+    """Where one offer to one member stands: OFFERED, then exactly one of the others."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # the deadline passed without an answer
+    WITHDRAWN = "withdrawn"  # the client's data was erased before an answer
+
+
+class MailStatus(StrEnum):
+    """Where a mail of the outbox stands (see ``form_service/outbox.py``).
+
+    PENDING, claimed as SENDING for one attempt, then SENT, or PENDING again with a backoff,
+    or FAILED after the last attempt. A SENDING claim of a crashed sender falls back to PENDING.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def _stored_as(values: type[StrEnum]) -> Enum:
+    """Return a column type storing the enum's values in a plain VARCHAR(20), no constraint.
+
+    The migrations created VARCHAR(20) columns; storing values (not names) in them keeps the
+    schema and every stored row as they are.
+    """
+    return Enum(
+        values,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
 class ClientRequest(Base):
     """A client's inquiry ("find me an alternative"), stored before anything else happens."""
 
@@ -26,9 +90,13 @@ class ClientRequest(Base):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status: Mapped[RequestStatus] = mapped_column(
+        _stored_as(RequestStatus), default=RequestStatus.NEW, index=True
+    )
     service: Mapped[str] = mapped_column(String(64))
     postal_code: Mapped[str | None] = mapped_column(String(10))
+    # ISO 3166 code; requests stored before countries were asked for were all German codes.
+    country: Mapped[str] = mapped_column(String(2), server_default="DE")
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(2))
     needed_from: Mapped[dt.date | None] = mapped_column(Date)
@@ -53,14 +121,17 @@ class ClientRequest(Base):
 
 
 class Assignment(Base):
-    """One member asked to take one request: offered, then accepted, declined or expired."""
+    """One member asked to take one request: offered, then accepted, declined, expired or
+    withdrawn."""
 
     __tablename__ = "assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("client_request.id"), index=True)
     partner: Mapped[str] = mapped_column(String(64), index=True)
-    state: Mapped[str] = mapped_column(String(20), default="offered", index=True)
+    state: Mapped[AssignmentState] = mapped_column(
+        _stored_as(AssignmentState), default=AssignmentState.OFFERED, index=True
+    )
     reason: Mapped[str] = mapped_column(Text)
     offered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     deadline: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -99,7 +170,9 @@ class OutboundMail(Base):
     subject: Mapped[str] = mapped_column(String(250))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[MailStatus] = mapped_column(
+        _stored_as(MailStatus), default=MailStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

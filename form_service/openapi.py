@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from generator.vocabulary import COUNTRIES
 
 _ERRORS = {
     "type": "object",
@@ -17,8 +20,12 @@ _ERRORS = {
 _STRING = {"type": "string"}
 
 
-def description(service_ids: list[str], partner_slugs: list[str]) -> dict[str, Any]:
+def description(
+    service_ids: list[str], partner_slugs: list[str], countries: Sequence[str], home_country: str
+) -> dict[str, Any]:
     """Return the OpenAPI 3.0 document."""
+    # Each country's own format is checked on intake; the description accepts any of them.
+    formats = dict.fromkeys(COUNTRIES[code].postal_code.pattern for code in countries)
     request_schema = {
         "type": "object",
         "required": ["service", "message", "name", "email", "consent"],
@@ -28,7 +35,13 @@ def description(service_ids: list[str], partner_slugs: list[str]) -> dict[str, A
         ],
         "properties": {
             "service": {"type": "string", "enum": service_ids},
-            "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
+            "postal_code": {"type": "string", "pattern": f"^(?:{'|'.join(formats)})$"},
+            "country": {
+                "type": "string",
+                "enum": list(countries),
+                "description": f"ISO 3166 code of the postal code's country; default "
+                f"{home_country}.",
+            },
             "remote": {"type": "boolean"},
             "language": {"type": "string", "pattern": "^[a-z]{2}$"},
             "needed_from": {"type": "string", "format": "date"},

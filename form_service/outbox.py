@@ -1,18 +1,21 @@
-"""The mail outbox: mails are rows written with the change that causes them, sent later."""
+"""The mail outbox: mails are rows written with the change that causes them, sent later.
+
+Queueing stores a rendered mail once per dedup key (``form_service/mails.py`` renders them);
+delivery claims one due mail, sends it, and on failure retries it with a backoff.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from form_service.links import make_token
-from form_service.mail import MailError, build_message, render, send_email
-from form_service.models import ClientRequest, OutboundMail
-from form_service.strings import text
+from form_service.models import MailStatus, OutboundMail
+from form_service.transport import MailError, build_message, send_email
 
 if TYPE_CHECKING:
     from form_service.backend import Backend
@@ -20,16 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 STALE_CLAIM = dt.timedelta(minutes=10)
-SUBJECTS = {
-    "confirmation": "subject_confirmation",
-    "offer": "subject_offer",
-    "contact_member": "subject_contact_member",
-    "contact_client": "subject_contact_client",
-    "referrer": "subject_referrer",
-    "coordinator": "subject_coordinator",
-    "followup": "subject_followup",
-    "outcome": "subject_outcome",
-}
+LEASE = dt.timedelta(minutes=5)
+
+
+class Delivery(StrEnum):
+    """What one call of :func:`deliver` did."""
+
+    SENT = "sent"
+    RETRY = "retry"  # the server refused or was unreachable; due again after a backoff
+    FAILED = "failed"  # the last attempt failed; the mail is given up
+    SKIPPED = "skipped"  # another sender has it, or it was sent
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -37,88 +40,32 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def mail_row(
-    backend: Backend,
-    key: str,
-    kind: str,
-    lang: str,
-    recipient: str,
-    req: Any,
-    now: dt.datetime,
-    **context: Any,
-) -> dict[str, Any]:
-    """Render a mail into the values of an outbox row."""
-    lang = lang if lang in ("de", "en") else "en"
-    catalogue = backend.network.settings.service(req.service)
-    service = (catalogue.de if lang == "de" else catalogue.en) if catalogue else req.service
-    partner = context.get("partner")
-    values = {"service": service, "partner": partner.name if partner else ""}
-    links: dict[str, str] = {}
-    assignment = context.get("assignment")
-    if assignment is not None:
-        for action in ("accept", "decline"):
-            token = make_token(backend.settings.secret_key, assignment.id, action)
-            links[action] = f"{backend.settings.service_url}r/{token}"
-    body_text, body_html = render(
-        kind,
-        lang,
-        req=req,
-        service=service,
-        links=links,
-        network=backend.network.settings,
-        site_url=backend.settings.site_url,
-        **context,
-    )
-    return {
-        "dedup_key": key,
-        "request_id": req.id,
-        "kind": kind,
-        "recipient": recipient,
-        "subject": text(SUBJECTS[kind], lang, **values),
-        "body_text": body_text,
-        "body_html": body_html,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-        "next_attempt_at": now,
-    }
-
-
-def queue_mail(
-    backend: Backend,
-    session: Session,
-    key: str,
-    kind: str,
-    lang: str,
-    recipient: str,
-    req: ClientRequest,
-    now: dt.datetime,
-    **context: Any,
-) -> None:
-    """Render a mail and add it to the outbox unless a mail with ``key`` exists already."""
-    if session.scalar(select(OutboundMail.id).where(OutboundMail.dedup_key == key)):
+def queue(session: Session, mail: OutboundMail, now: dt.datetime) -> None:
+    """Add ``mail`` to the outbox, due at once, unless a mail with its dedup key exists."""
+    if session.scalar(select(OutboundMail.id).where(OutboundMail.dedup_key == mail.dedup_key)):
         return
-    session.add(OutboundMail(**mail_row(backend, key, kind, lang, recipient, req, now, **context)))
+    mail.status, mail.attempts = MailStatus.PENDING, 0
+    mail.created_at = mail.next_attempt_at = now
+    session.add(mail)
 
 
 def mail_due(now: dt.datetime) -> ColumnElement[bool]:
     """The condition of a mail waiting to be sent at ``now``."""
-    return (OutboundMail.status == "pending") & (OutboundMail.next_attempt_at <= now)
+    return (OutboundMail.status == MailStatus.PENDING) & (OutboundMail.next_attempt_at <= now)
 
 
-def deliver(backend: Backend, mail_id: int, now: dt.datetime, leased: bool = False) -> str:
-    """Claim one due (or ``leased``) mail and send it; return "sent", "retry", "failed" or
-    "skipped" (another sender has it, or it was sent)."""
+def deliver(backend: Backend, mail_id: int, now: dt.datetime, leased: bool = False) -> Delivery:
+    """Claim one due (or ``leased``) mail and send it; return what happened."""
     with backend.sessions() as session:
-        due = OutboundMail.status == "pending" if leased else mail_due(now)
+        due = OutboundMail.status == MailStatus.PENDING if leased else mail_due(now)
         claimed = session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == mail_id, due)
-            .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
+            .values(status=MailStatus.SENDING, claimed_at=now, attempts=OutboundMail.attempts + 1)
         )
         session.commit()
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return "skipped"
+            return Delivery.SKIPPED
         mail = session.get_one(OutboundMail, mail_id)
         message = build_message(
             backend.sender,
@@ -132,20 +79,17 @@ def deliver(backend: Backend, mail_id: int, now: dt.datetime, leased: bool = Fal
             send_email(backend.settings.mail_url, message)
         except MailError as exc:
             final = mail.attempts >= MAX_ATTEMPTS
-            mail.status = "failed" if final else "pending"
+            mail.status = MailStatus.FAILED if final else MailStatus.PENDING
             mail.next_attempt_at = now + backoff(mail.attempts)
             mail.last_error = str(exc)[:1000]
             session.commit()
             (log.error if final else log.warning)(
                 "mail %s to %s failed (attempt %d): %s", mail.id, mail.recipient, mail.attempts, exc
             )
-            return "failed" if final else "retry"
-        mail.status, mail.sent_at, mail.last_error = "sent", now, None
+            return Delivery.FAILED if final else Delivery.RETRY
+        mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, now, None
         session.commit()
-        return "sent"
-
-
-LEASE = dt.timedelta(minutes=5)
+        return Delivery.SENT
 
 
 def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
@@ -153,8 +97,9 @@ def due_mail_ids(backend: Backend, now: dt.datetime) -> list[int]:
     with backend.sessions() as session:
         session.execute(
             update(OutboundMail)
-            .where(OutboundMail.status == "sending", OutboundMail.claimed_at < now - STALE_CLAIM)
-            .values(status="pending")
+            .where(OutboundMail.status == MailStatus.SENDING,
+                   OutboundMail.claimed_at < now - STALE_CLAIM)
+            .values(status=MailStatus.PENDING)
         )
         session.commit()
         return list(
@@ -177,7 +122,7 @@ def lease_due_mails(backend: Backend, now: dt.datetime) -> list[int]:
             session.execute(
                 update(OutboundMail)
                 .where(OutboundMail.id.in_(ids[start:start + 500]),
-                       OutboundMail.status == "pending")
+                       OutboundMail.status == MailStatus.PENDING)
                 .values(next_attempt_at=now + LEASE)
             )
         session.commit()
@@ -186,4 +131,5 @@ def lease_due_mails(backend: Backend, now: dt.datetime) -> list[int]:
 
 def deliver_due(backend: Backend, now: dt.datetime) -> int:
     """Send every due mail; return how many were sent."""
-    return sum(deliver(backend, mail_id, now) == "sent" for mail_id in due_mail_ids(backend, now))
+    sent = [deliver(backend, mail_id, now) for mail_id in due_mail_ids(backend, now)]
+    return sent.count(Delivery.SENT)

@@ -2,8 +2,8 @@
 
 Erasure blanks every field that says who the client is or what they wrote, in every table, and
 deletes the mails about the request (their bodies quote the client). What remains (service,
-language, referring member and reason, assignments and their states, feedback scores) is what the
-ledger counts, and says nothing about the person.
+language, country, referring member and reason, assignments and their states, feedback scores) is
+what the ledger counts, and says nothing about the person: the postal code goes, the country stays.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from form_service.assignments import withdraw
 from form_service.backend import Backend
 from form_service.models import Assignment, Base, ClientRequest, Feedback, OutboundMail
-from form_service.settings import Settings
+from partnerdir.settings import Settings
 
 # The value each personal field of a request takes when erased.
 ERASED: dict[str, Any] = {
@@ -31,7 +32,6 @@ ERASED: dict[str, Any] = {
     "needed_until": None,
     "idempotency_key": None,
 }
-OPEN = ("new", "routing", "offered")
 CHUNK = 500
 
 
@@ -46,26 +46,15 @@ def due_erasure(settings: Settings, now: dt.datetime) -> Select[Any]:
 def erase(session: Session, request_ids: Sequence[int], now: dt.datetime) -> int:
     """Erase the personal data of the requests; return how many mails were deleted.
 
-    A request still in progress is closed as "erased" and its open offer withdrawn, so nobody is
-    asked to take a client who is no longer known.
+    A request still in progress is closed and its open offer withdrawn
+    (``form_service.assignments.withdraw``).
     """
     plain = {"synchronize_session": False}
+    withdraw(session, request_ids, now)
     session.execute(
         update(ClientRequest)
         .where(ClientRequest.id.in_(request_ids))
-        .values(
-            **ERASED,
-            erased_at=now,
-            status=case(
-                (ClientRequest.status.in_(OPEN), "erased"), else_=ClientRequest.status
-            ),
-        ),
-        execution_options=plain,
-    )
-    session.execute(
-        update(Assignment)
-        .where(Assignment.request_id.in_(request_ids), Assignment.state == "offered")
-        .values(state="withdrawn", answered_at=now),
+        .values(**ERASED, erased_at=now),
         execution_options=plain,
     )
     # The recorded reason for a choice names the client's postal prefix.

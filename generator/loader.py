@@ -8,6 +8,7 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,16 @@ class Network:
     root: Path
     settings: NetworkSettings
     partners: dict[str, Partner] = field(default_factory=dict)
+
+    @cached_property
+    def countries(self) -> tuple[str, ...]:
+        """The countries members are in (ISO 3166 codes, sorted); DE while there are none."""
+        return tuple(sorted({p.location.country for p in self.partners.values()})) or ("DE",)
+
+    @property
+    def home_country(self) -> str:
+        """The country a request is in unless it says otherwise: the only one, else DE."""
+        return self.countries[0] if len(self.countries) == 1 else "DE"
 
 
 def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator.vocabulary import LANGUAGES, POSTAL_CODES
+from generator.vocabulary import COUNTRIES, LANGUAGES, is_postal_code
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -102,16 +102,19 @@ class Location(_Strict):
 
     postal_code: str = Field(description='Postal code as text, in quotes: `"80331"`.')
     city: ShortLine
-    country: str = Field("DE", description="ISO 3166 country code: " + ", ".join(POSTAL_CODES))
+    country: str = Field(
+        "DE",
+        description="ISO 3166 country code: " + ", ".join(COUNTRIES)
+        + ". Your postal prefixes are taken to be in this country.",
+    )
 
     @model_validator(mode="after")
     def _check_postal_code(self) -> Location:
-        pattern = POSTAL_CODES.get(self.country)
-        if pattern is None:
+        if self.country not in COUNTRIES:
             raise ValueError(
-                f"country: unknown country {self.country!r}; known: {', '.join(POSTAL_CODES)}"
+                f"country: unknown country {self.country!r}; known: {', '.join(COUNTRIES)}"
             )
-        if not pattern.fullmatch(self.postal_code):
+        if not is_postal_code(self.country, self.postal_code):
             raise ValueError(
                 f"postal_code: {self.postal_code!r} is not a postal code of {self.country}"
             )
@@ -123,7 +126,8 @@ class ServiceArea(_Strict):
 
     postal_prefixes: list[Annotated[str, StringConstraints(pattern=r"^\d{1,5}$")]] = Field(
         default_factory=list,
-        description='Leading digits of the postal codes served, in quotes: `["80", "81"]`.',
+        description='Leading digits of the postal codes served in your country (location.country), '
+        'in quotes: `["80", "81"]`.',
         max_length=200,
     )
     remote: StrictBool = Field(False, description="Work can be done remotely for any client.")

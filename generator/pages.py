@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -19,9 +18,12 @@ from markupsafe import Markup
 from generator.loader import Network
 from generator.markup import safe_markdown, script_json
 from generator.model import Absence, Partner
-from generator.retention import PrivacyFigures, privacy_figures
 from generator.strings import MONTHS, TABLES
-from generator.vocabulary import language_name
+from generator.vocabulary import COUNTRIES, country_name, language_name
+from partnerdir.settings import default
+
+if TYPE_CHECKING:
+    from partnerdir.settings import Settings
 
 _TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "&amp;", '"': "&quot;", "'": "&#39;"})
 _JS_STRINGS = ("available", "limited", "full", "closed", "away", "count", "more", "errors",
@@ -52,7 +54,10 @@ class SiteOptions:
     form_service_url: str = "/"
     language: str = "de"
     today: dt.date = field(default_factory=dt.date.today)
-    privacy: PrivacyFigures = field(default_factory=PrivacyFigures)
+    followup_days: int = default("followup_days")
+    """Days after an accept until the client is asked how it went, as the privacy page states."""
+    retention_days: int = default("retention_days")
+    """Days after receipt when a client's data is erased, as the privacy page states."""
 
 
 def title_text(text: str) -> str:
@@ -212,6 +217,7 @@ class Renderer:
             {"title": self.t["directory"], "hide": ["toc"], "search": {"exclude": True}},
             base="../", cards=list(self.network.partners.values()),
             languages=sorted({c for p in self.network.partners.values() for c in p.languages}),
+            **self._places(),
         )
 
     def services_index(self) -> Page:
@@ -239,8 +245,21 @@ class Renderer:
                            | {"de", "en"}, key=lambda c: (c != "de", c != "en", c))
         return self._page(
             "anfrage/index.md", "request.html", {"title": self.t["request"], "hide": ["toc"]},
-            base="../", action=action, languages=languages,
+            base="../", action=action, languages=languages, **self._places(),
         )
+
+    def _places(self) -> dict[str, Any]:
+        """Return what the postal code fields need: a country choice (with more than one
+        country among the members), a hint with examples, and whether codes are digits only."""
+        codes = self.network.countries
+        choices = [(code, country_name(code, self.options.language), COUNTRIES[code].example)
+                   for code in codes] if len(codes) > 1 else []
+        return {
+            "countries": choices,
+            "home_country": self.network.home_country,
+            "postal_hint": ", ".join(f"{example} ({name})" for _, name, example in choices),
+            "numeric": all(COUNTRIES[code].example.isdigit() for code in codes),
+        }
 
     def thanks(self) -> Page:
         """Render the page a plain form post lands on."""
@@ -249,7 +268,7 @@ class Renderer:
 
     def privacy(self) -> Page:
         """Render the privacy page, whose periods are the service's settings."""
-        body = self.env.get_template("privacy.md").render(privacy=self.options.privacy)
+        body = self.env.get_template("privacy.md").render(options=self.options)
         return Page("datenschutz.md", front_matter(title="Datenschutz"), body)
 
     def data(self) -> Page:
@@ -274,14 +293,20 @@ def render_site(network: Network, options: SiteOptions | None = None) -> list[Pa
     return Renderer(network, options or SiteOptions()).pages()
 
 
-def site_options(network: Network, form_service_url: str | None = None,
+def site_options(network: Network, settings: Settings, form_service_url: str | None = None,
                  language: str = "de") -> SiteOptions:
-    """Return the options for ``network``: the form service from the argument, the
-    ``PARTNERDIR_FORM_SERVICE_URL`` setting or ``network.yaml``, in that order."""
+    """Return the options of ``network``'s site from ``settings``.
+
+    The request form posts to the first of: ``form_service_url`` given here (the plugin's
+    option in mkdocs.yml or ``--form-service-url``), ``PARTNERDIR_FORM_SERVICE_URL``,
+    ``form_service_url`` in network.yaml, and ``/`` (the site's own server).
+    """
     configured = network.settings.form_service_url
-    url = (form_service_url or os.environ.get("PARTNERDIR_FORM_SERVICE_URL")
+    url = (form_service_url or settings.form_service_url
            or (str(configured) if configured else "/"))
-    return SiteOptions(form_service_url=url, language=language, privacy=privacy_figures())
+    return SiteOptions(form_service_url=url, language=language,
+                       followup_days=settings.followup_days,
+                       retention_days=settings.retention_days)
 
 
 def write_site(pages: list[Page], out: Path) -> None:

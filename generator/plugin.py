@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from generator.errors import ProfileError
 from generator.loader import Network, load_network
 from generator.pages import render_site, site_options
+from partnerdir.settings import SettingError, Settings
 
 # Pages reached from the directory, not from the navigation: thousands of partner pages in
 # the navigation would make every page of the site heavy and the build slow.
@@ -26,6 +27,7 @@ class PartnerdirConfig(Config):
     """Options of the ``partnerdir`` plugin in ``mkdocs.yml``."""
 
     form_service_url = config_options.Optional(config_options.Type(str))
+    """Where the request form posts; before PARTNERDIR_FORM_SERVICE_URL and network.yaml."""
 
 
 class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
@@ -49,8 +51,12 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 network = load_network(self.root)
             except ProfileError as exc:
                 raise PluginError(f"invalid profiles:\n{exc}") from exc
+        try:
+            settings = Settings.from_env({"root": self.root})
+        except SettingError as exc:
+            raise PluginError(str(exc)) from exc
         self.bodies.clear()
-        options = site_options(network, self.config.form_service_url,
+        options = site_options(network, settings, self.config.form_service_url,
                                str(config.theme.get("language") or "de"))
         for page in render_site(network, options):
             existing = files.get_file_from_path(page.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # ISO 639-1 two-letter language codes.
 LANGUAGES: frozenset[str] = frozenset(
@@ -18,21 +19,56 @@ LANGUAGES: frozenset[str] = frozenset(
     """.split()  # noqa: SIM905
 )
 
-# Countries the network serves, with the shape of their postal codes.
-POSTAL_CODES: dict[str, re.Pattern[str]] = {
-    "DE": re.compile(r"\d{5}"),
-    "AT": re.compile(r"\d{4}"),
-    "CH": re.compile(r"\d{4}"),
-    "LI": re.compile(r"\d{4}"),
-    "LU": re.compile(r"\d{4}"),
-    "BE": re.compile(r"\d{4}"),
-    "DK": re.compile(r"\d{4}"),
-    "NL": re.compile(r"\d{4} ?[A-Z]{2}"),
-    "FR": re.compile(r"\d{5}"),
-    "IT": re.compile(r"\d{5}"),
-    "PL": re.compile(r"\d{2}-\d{3}"),
-    "CZ": re.compile(r"\d{3} ?\d{2}"),
+@dataclass(frozen=True)
+class Country:
+    """A country members can be in: its names and the shape of its postal codes."""
+
+    de: str
+    en: str
+    postal_code: re.Pattern[str]
+    example: str
+
+
+def _country(de: str, en: str, pattern: str, example: str) -> Country:
+    # ASCII: a postal code is written with the digits on every keyboard, nothing that looks alike.
+    return Country(de, en, re.compile(pattern, re.ASCII), example)
+
+
+# Countries the network serves, by ISO 3166 code: profiles and requests are checked against these.
+COUNTRIES: dict[str, Country] = {
+    "DE": _country("Deutschland", "Germany", r"\d{5}", "80331"),
+    "AT": _country("Österreich", "Austria", r"\d{4}", "6020"),
+    "CH": _country("Schweiz", "Switzerland", r"\d{4}", "8001"),
+    "LI": _country("Liechtenstein", "Liechtenstein", r"\d{4}", "9490"),
+    "LU": _country("Luxemburg", "Luxembourg", r"\d{4}", "1009"),
+    "BE": _country("Belgien", "Belgium", r"\d{4}", "1000"),
+    "DK": _country("Dänemark", "Denmark", r"\d{4}", "1050"),
+    "NL": _country("Niederlande", "Netherlands", r"\d{4} ?[A-Z]{2}", "1012 AB"),
+    "FR": _country("Frankreich", "France", r"\d{5}", "75001"),
+    "IT": _country("Italien", "Italy", r"\d{5}", "00184"),
+    "PL": _country("Polen", "Poland", r"\d{2}-\d{3}", "00-950"),
+    "CZ": _country("Tschechien", "Czechia", r"\d{3} ?\d{2}", "110 00"),
 }
+
+
+def is_postal_code(country: str, code: str) -> bool:
+    """Return whether ``code`` is written as postal codes of ``country`` are."""
+    known = COUNTRIES.get(country)
+    return known is not None and known.postal_code.fullmatch(code) is not None
+
+
+def postal_digits(code: str) -> str:
+    """Return the digits of a postal code, which is what postal prefixes are compared with."""
+    return "".join(char for char in code if "0" <= char <= "9")
+
+
+def country_name(code: str, lang: str = "de") -> str:
+    """Return the German or English name of a country code, or the code itself."""
+    known = COUNTRIES.get(code)
+    if known is None:
+        return code
+    return known.de if lang == "de" else known.en
+
 
 LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
     "de": ("Deutsch", "German"),

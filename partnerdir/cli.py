@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -21,14 +20,28 @@ from partnerdir import (
     profile_commands,
     serve_command,
     service_commands,
+    settings_command,
     site_commands,
 )
+from partnerdir.settings import SettingError, text
 
 MANY = 500
 """From this many profiles on, long commands say what they are doing before they start."""
 
 
+class Commands(click.Group):
+    """The command group: a setting whose value cannot be used ends any command with a message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, reporting a bad setting like any other usage error."""
+        try:
+            return super().invoke(ctx)
+        except SettingError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
 @click.group(
+    cls=Commands,
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Run 'partnerdir COMMAND --help' for a command's options. The member guide "
     "(content/mitglieder.md) and the operations guide (content/betrieb.md) explain more.",
@@ -36,8 +49,9 @@ MANY = 500
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=lambda: os.environ.get("PARTNERDIR_ROOT", "."),
-    show_default="current folder, or PARTNERDIR_ROOT",
+    # As spelled, not resolved: messages then name files as the user would.
+    default=lambda: text("root"),
+    show_default="PARTNERDIR_ROOT, else the current folder",
     help="The network folder (where mkdocs.yml and network.yaml are).",
 )
 @click.version_option(package_name="partnerdir")
@@ -109,6 +123,7 @@ pr_commands.register(main)
 site_commands.register(main)
 service_commands.register(main)
 serve_command.register(main)
+settings_command.register(main)
 data_commands.register(main)
 
 _progress: dict[str, tuple[str, str | None]] = {

@@ -49,7 +49,7 @@ DAY = click.DateTime(["%Y-%m-%d"])
 def database(root: Path, command: str) -> Iterator[Session]:
     """Open a session on the service's database (schema brought up to date) for ``command``."""
     from form_service.db import make_engine, session_factory, upgrade
-    from form_service.settings import Settings
+    from partnerdir.settings import Settings
 
     settings = Settings.from_env({"root": str(root)})
     try:

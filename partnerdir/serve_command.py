@@ -16,6 +16,8 @@ import click
 
 from generator.loader import check
 from partnerdir.profile_commands import report
+from partnerdir.settings import variable
+from partnerdir.settings_command import setting_option
 
 
 @dataclass
@@ -49,15 +51,12 @@ def _url(host: str, port: int) -> str:
 
 def environment(root: Path, host: str, site_port: int, service_port: int) -> dict[str, str]:
     """Return the environment that wires the site's form to the local service."""
-    env = dict(os.environ)
-    instance = root / "instance"
-    env.setdefault("PARTNERDIR_ROOT", str(root.resolve()))
-    env["PARTNERDIR_SITE_URL"] = _url(host, site_port)
-    # Links in mails must lead to this local service, not to the default port.
-    env["PARTNERDIR_SERVICE_URL"] = _url(host, service_port)
-    env["PARTNERDIR_FORM_SERVICE_URL"] = _url(host, service_port)
-    env.setdefault("PARTNERDIR_MAIL_URL", f"maildir://{(instance / 'mail').resolve()}")
-    return env
+    service = _url(host, service_port)
+    # All three work on this network (so mails land in its instance/mail unless a mail server
+    # is set), and links in mails and the site's form lead to this service, not a default port.
+    return {**os.environ, variable("root"): str(root.resolve()),
+            variable("site_url"): _url(host, site_port), variable("service_url"): service,
+            variable("form_service_url"): service}
 
 
 def _client_host(host: str) -> str:
@@ -117,13 +116,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="PARTNERDIR_SERVE_HOST",
-              help="Address to listen on (env PARTNERDIR_SERVE_HOST).")
-@click.option("--port", default=8000, show_default=True, envvar="PARTNERDIR_SERVE_PORT",
-              help="Port of the site (env PARTNERDIR_SERVE_PORT).")
-@click.option("--service-port", default=5000, show_default=True,
-              envvar="PARTNERDIR_SERVE_SERVICE_PORT",
-              help="Port of the form service (env PARTNERDIR_SERVE_SERVICE_PORT).")
+@setting_option("--host", "serve_host")
+@setting_option("--port", "serve_port")
+@setting_option("--service-port", "serve_service_port")
 @click.pass_obj
 def serve(root: Path, host: str, port: int, service_port: int) -> None:
     """Run the whole thing locally: site with live reload, form service and worker.

@@ -11,31 +11,23 @@ import click
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from generator.errors import ProfileError
+from partnerdir.settings import variable
+from partnerdir.settings_command import shown
 
 if TYPE_CHECKING:
-    from form_service.settings import Settings
-
-
-def _hidden(url: str) -> str:
-    """Return the database URL with its password masked."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    from partnerdir.settings import Settings
 
 
 def database_problem(settings: Settings, exc: Exception, command: str) -> click.ClickException:
     """Explain a database that cannot be reached or parsed, and what to do next."""
-    url = _hidden(settings.database_url)
+    url = shown("database_url", settings.database_url)
     if isinstance(exc, ArgumentError):
-        what = f"PARTNERDIR_DATABASE_URL is not a database URL: {url}"
+        what = f"{variable('database_url')} is not a database URL: {url}"
         todo = "use e.g. postgresql+psycopg://user:password@host/name or sqlite:////path/file"
     else:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         what = f"cannot open the database {url}: {reason}"
-        todo = "check PARTNERDIR_DATABASE_URL and that the database server runs"
+        todo = f"check {variable('database_url')} and that the database server runs"
     return click.ClickException(f"{what}\n{todo}, then run '{command}' again.")
 
 
@@ -49,7 +41,7 @@ def worker(root: Path, workers: int) -> None:
     """
     from form_service.backend import Backend
     from form_service.jobs import create_huey, register
-    from form_service.settings import Settings
+    from partnerdir.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings.from_env({"root": str(root)})
@@ -87,14 +79,15 @@ def upgrade(root: Path) -> None:
     """Create or upgrade the database schema (the service also does this on start)."""
     from form_service.db import make_engine
     from form_service.db import upgrade as upgrade_schema
-    from form_service.settings import Settings
+    from partnerdir.settings import Settings
 
     settings = Settings.from_env({"root": str(root)})
     try:
         upgrade_schema(make_engine(settings.database_url))
     except (OperationalError, ArgumentError) as exc:
         raise database_problem(settings, exc, "partnerdir db upgrade") from exc
-    click.echo(f"The database schema is up to date ({_hidden(settings.database_url)}).")
+    url = shown("database_url", settings.database_url)
+    click.echo(f"The database schema is up to date ({url}).")
 
 
 def register(group: click.Group) -> None:

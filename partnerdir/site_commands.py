@@ -11,6 +11,7 @@ from generator.loader import check
 from generator.pages import render_site, site_options, write_site
 from generator.plugin import PartnerdirPlugin
 from partnerdir.profile_commands import report
+from partnerdir.settings import Settings
 
 
 @click.command()
@@ -43,8 +44,8 @@ def build(root: Path) -> None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the pages into; existing files of the same name are replaced.")
 @click.option("--form-service-url", default=None,
-              help="Address the request form posts to (default: PARTNERDIR_FORM_SERVICE_URL or "
-                   "form_service_url in network.yaml).")
+              help="Address the request form posts to (default: PARTNERDIR_FORM_SERVICE_URL, "
+                   "else form_service_url in network.yaml, else /).")
 @click.pass_obj
 def generate(root: Path, out: Path, form_service_url: str | None) -> None:
     """Write the generated pages as Markdown files, for a site engine other than MkDocs."""
@@ -52,7 +53,8 @@ def generate(root: Path, out: Path, form_service_url: str | None) -> None:
     if network is None or problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir generate' again.")
-    pages = render_site(network, site_options(network, form_service_url))
+    settings = Settings.from_env({"root": root})
+    pages = render_site(network, site_options(network, settings, form_service_url))
     write_site(pages, out)
     click.echo(f"Wrote {len(pages)} pages for {len(network.partners)} partners into {out}.")
 

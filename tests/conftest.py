@@ -87,7 +87,7 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The database of one test: a SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":

@@ -90,20 +90,27 @@ class _Handler:
 
 @dataclass
 class SmtpServer:
-    """A running aiosmtpd server that can be stopped and started again on the same port."""
+    """A running aiosmtpd server that can be stopped and started again on the same port.
+
+    ``options`` go to aiosmtpd's controller: ``ssl_context`` for smtps://, ``tls_context`` for
+    STARTTLS, ``authenticator`` for logins.
+    """
 
     port: int
     mailbox: Mailbox
+    scheme: str = "smtp"
+    options: dict[str, Any] = field(default_factory=dict)
     controller: Any = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(_Handler(self.mailbox), hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(_Handler(self.mailbox), hostname="127.0.0.1", port=self.port,
+                                     **self.options)
         self.controller.start()
 
     def stop(self) -> None:
@@ -113,9 +120,9 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server() -> Iterator[SmtpServer]:
+def smtp_server(scheme: str = "smtp", **options: Any) -> Iterator[SmtpServer]:
     """Run a real SMTP server on loopback that stores what it receives."""
-    server = SmtpServer(free_port(), Mailbox())
+    server = SmtpServer(free_port(), Mailbox(), scheme, options)
     server.start()
     try:
         yield server

@@ -12,10 +12,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from form_service.settings import setting_names
 from generator.loader import load_network
 from generator.pages import render_site
 from partnerdir.cli import main
+from partnerdir.settings import DECLARED, Declaration
 from tests.conftest import REPO
 
 CONTENT = REPO / "content"
@@ -45,11 +45,31 @@ def code_blocks(markdown: str, language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", markdown, re.M | re.S)
 
 
-@pytest.mark.parametrize("name", setting_names())
-def test_every_setting_is_in_the_operations_table(name: str) -> None:
-    assert re.search(rf"^\| `{name}` \|[^|\n]+\|[^|\n]+\|$", text(OPERATIONS), re.M), (
-        f"add a row for {name} (default and meaning) to the settings table in {OPERATIONS.name}"
+def settings_table() -> dict[str, str]:
+    """Return the default column of the operations guide's settings table, by variable."""
+    rows = re.findall(r"^\| `(PARTNERDIR_\w+)` \|([^|\n]+)\|[^|\n]+\|$", text(OPERATIONS), re.M)
+    return {name: default.strip() for name, default in rows}
+
+
+@pytest.mark.parametrize("declaration", DECLARED.values(), ids=list(DECLARED))
+def test_every_setting_is_in_the_operations_table_with_its_default(
+    declaration: Declaration,
+) -> None:
+    table = settings_table()
+    assert declaration.variable in table, (
+        f"add a row for {declaration.variable} (default and meaning) to the settings table in "
+        f"{OPERATIONS.name}"
     )
+    # An empty default means something else decides; the row says what ("leer: …").
+    expected = f"`{declaration.default}`" if declaration.default else "leer"
+    assert table[declaration.variable].startswith(expected), (
+        f"the default of {declaration.variable} is {expected} in {OPERATIONS.name}"
+    )
+
+
+def test_the_operations_table_lists_only_declared_settings() -> None:
+    declared = {d.variable for d in DECLARED.values()}
+    assert set(settings_table()) - declared == set()
 
 
 def test_the_cli_has_subcommands() -> None:
@@ -156,3 +176,16 @@ def test_the_error_messages_quoted_in_the_member_guide_are_real(network_root: Pa
     assert len(quoted) == 1
     for line in quoted[0].splitlines():
         assert line in result.output.splitlines(), f"{MEMBERS.name} quotes an old message: {line}"
+
+
+def test_the_architecture_names_only_files_that_exist() -> None:
+    text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:generator|form_service|partnerdir|tests|content)/[\w./-]*)`",
+                           text))
+    assert len(paths) > 20
+    assert sorted(p for p in paths if not (REPO / p).exists()) == []
+    # Every module of the packages is reachable from the guide, by path or by its short name.
+    modules = {p.stem for package in ("generator", "form_service", "partnerdir")
+               for p in (REPO / package).glob("*.py") if not p.stem.startswith("_")}
+    unnamed = {m for m in modules if not re.search(rf"\b{m}\b", text)}
+    assert sorted(unnamed) == []

@@ -66,6 +66,7 @@
       text: document.getElementById("pd-f-text"),
       service: document.getElementById("pd-f-service"),
       postal: document.getElementById("pd-f-postal"),
+      country: document.getElementById("pd-f-country"),
       language: document.getElementById("pd-f-language"),
       available: document.getElementById("pd-f-available")
     };
@@ -83,6 +84,7 @@
             card: document.getElementById("p-" + p.slug),
             services: p.services,
             languages: p.languages,
+            country: p.location.country,
             prefixes: p.postal_prefixes,
             remote: p.remote,
             capacity: p.accepts ? p.capacity : "closed",
@@ -98,9 +100,10 @@
           }
           if (f.service && e.services.indexOf(f.service) < 0) { return false; }
           if (f.language && e.languages.indexOf(f.language) < 0) { return false; }
-          if (f.postal && !e.remote && !e.prefixes.some(function (pre) {
+          // Prefixes are digits within the member's country, as the form service compares them.
+          if (f.postal && !e.remote && ((f.country && e.country !== f.country) || !e.prefixes.some(function (pre) {
             return f.postal.indexOf(pre) === 0 || pre.indexOf(f.postal) === 0;
-          })) { return false; }
+          }))) { return false; }
           if (f.available) {
             var s = status(e.capacity, e.absences, today)[0];
             if (s !== "available" && s !== "limited") { return false; }
@@ -142,7 +145,8 @@
           var f = {
             words: fields.text.value.toLowerCase().split(/\s+/).filter(Boolean),
             service: fields.service.value,
-            postal: fields.postal.value.replace(/\s+/g, ""),
+            postal: fields.postal.value.replace(/\D+/g, ""),
+            country: fields.country ? fields.country.value : "",
             language: fields.language.value,
             available: fields.available.checked
           };
@@ -162,6 +166,7 @@
           if (fields.text.value.trim()) { params.set("q", fields.text.value.trim()); }
           if (f.service) { params.set("service", f.service); }
           if (f.postal) { params.set("postal_code", f.postal); }
+          if (f.postal && f.country) { params.set("country", f.country); }
           if (f.language) { params.set("language", f.language); }
           if (f.available) { params.set("available", "1"); }
           var query = params.toString();
@@ -172,6 +177,7 @@
         fields.text.value = initial.get("q") || "";
         fields.service.value = initial.get("service") || "";
         fields.postal.value = initial.get("postal_code") || "";
+        if (fields.country && initial.get("country")) { fields.country.value = initial.get("country"); }
         fields.language.value = initial.get("language") || "";
         fields.available.checked = initial.get("available") === "1";
         form.hidden = false;
@@ -186,7 +192,7 @@
 
   function setupRequest(form) {
     var params = new URLSearchParams(location.search);
-    ["service", "postal_code", "language", "referred_by", "reason"].forEach(function (name) {
+    ["service", "country", "postal_code", "language", "referred_by", "reason"].forEach(function (name) {
       var value = params.get(name);
       var field = form.elements[name];
       if (!value || !field) { return; }
@@ -194,6 +200,14 @@
       field.value = value;
     });
     if (form.elements.referred_by.value) { document.getElementById("pd-referred").hidden = false; }
+    var country = form.elements.country;
+    var hint = document.getElementById("pd-hint-postal_code");
+    function showFormat() {
+      var example = country.options[country.selectedIndex].getAttribute("data-example");
+      hint.textContent = hint.getAttribute("data-format").split("{example}").join(example);
+      form.elements.postal_code.inputMode = /^[0-9]+$/.test(example) ? "numeric" : "text";
+    }
+    if (country && hint) { country.addEventListener("change", showFormat); showFormat(); }
     var key = form.elements.idempotency_key;
     if (!key.value && window.crypto && crypto.randomUUID) { key.value = crypto.randomUUID(); }
     var summary = document.getElementById("pd-summary");

@@ -39,7 +39,7 @@ from harness import REPO, client_email, gunicorn, network_copy, request_body
 from sqlalchemy import Engine, func, select
 
 from form_service.db import make_engine
-from form_service.models import ClientRequest, OutboundMail
+from form_service.models import ClientRequest, MailStatus, OutboundMail, RequestStatus
 from form_service.outbox import backoff
 from tests.servers import SmtpServer, smtp_server, wait_for_port
 
@@ -187,11 +187,12 @@ def database(root: Path) -> Engine:
 
 def backlog(engine: Engine) -> tuple[int, int]:
     """Return (requests not routed yet, mails not sent yet)."""
+    waiting = (RequestStatus.NEW, RequestStatus.ROUTING)
     with engine.connect() as conn:
         unrouted = conn.scalar(select(func.count()).select_from(ClientRequest)
-                               .where(ClientRequest.status.in_(("new", "routing"))))
+                               .where(ClientRequest.status.in_(waiting)))
         unsent = conn.scalar(select(func.count()).select_from(OutboundMail)
-                             .where(OutboundMail.status != "sent"))
+                             .where(OutboundMail.status != MailStatus.SENT))
     return int(unrouted or 0), int(unsent or 0)
 
 

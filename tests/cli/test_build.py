@@ -9,8 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from partnerdir.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
 
 
 def site_copy(network_root: Path) -> Path:

@@ -11,8 +11,7 @@ from click.testing import CliRunner
 from generator.loader import load_settings
 from generator.schema import SCHEMA_LINE, expected_files
 from partnerdir.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
 
 
 def invoke(root: Path, *args: str) -> tuple[int, str]:

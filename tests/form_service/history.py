@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from form_service.assignments import answer, expire_due, route_new, store_request
 from form_service.backend import Backend
 from form_service.followup import Answers, record_feedback
 from form_service.intake import parse_submission
 from form_service.ledger import LedgerRow, Period
 from form_service.models import Assignment, ClientRequest
 from form_service.privacy import erase_client
-from form_service.routing import answer, expire_due, route_new, store_request
 from tests.conftest import REQUEST
 
 T0 = dt.datetime(2026, 10, 5, 9, 0)

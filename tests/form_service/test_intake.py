@@ -135,6 +135,7 @@ def test_flood_gets_429_with_retry_after(limited: Flask) -> None:
     assert count(limited) == 3
 
 
+@pytest.mark.redis
 def test_limits_are_shared_through_redis(network_root: Path, smtp: SmtpServer,
                                          tmp_path: Path) -> None:
     with redis_server() as url:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from form_service.matching import Candidate, Criteria, Matcher, Standing, is_eligible
+from form_service.eligibility import Criteria, is_eligible
+from form_service.matching import Candidate, Matcher, Standing
 from generator.loader import load_network
 from generator.model import Partner
 from tests.conftest import partner_data
@@ -46,6 +47,8 @@ RULES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("full", {"referrals": {"capacity": "full"}}, {}, False),
     ("limited-is-fine", {"referrals": {"capacity": "limited"}}, {}, True),
     ("other-area", {"service_area": {"postal_prefixes": ["10"]}}, {}, False),
+    ("other-country", {"location": {"postal_code": "8010", "city": "Graz", "country": "AT"}}, {},
+     False),
     ("remote-member-remote-client", {"service_area": {"postal_prefixes": ["10"], "remote": True}},
      {"remote": True}, True),
     ("remote-member-local-client", {"service_area": {"postal_prefixes": ["10"], "remote": True}},
@@ -143,3 +146,54 @@ def test_indexed_ranking_agrees_with_the_rules() -> None:
                 expected = {s for s, p in network.partners.items()
                             if is_eligible(p, crit, TODAY)}
                 assert {c.slug for c in matcher.rank(crit, {}, TODAY)} == expected
+
+
+def at_home(slug: str, country: str, postal_code: str, prefixes: list[str], remote: bool = False
+            ) -> Partner:
+    return make_partner(slug, location={"postal_code": postal_code, "city": "Ort",
+                                        "country": country},
+                        service_area={"postal_prefixes": prefixes, "remote": remote})
+
+
+ACROSS = [
+    at_home("innsbruck", "AT", "6020", ["60"]),
+    at_home("frankfurt", "DE", "60311", ["60"]),
+    at_home("online-de", "DE", "10115", ["10"], remote=True),
+    at_home("warschau", "PL", "00-950", ["009"]),
+    at_home("prag", "CZ", "110 00", ["1100"]),
+]
+COUNTRIES: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
+    ("de-code-finds-the-german-member", {"postal_code": "60311", "country": "DE"},
+     [("frankfurt", "serves postal prefix 60")]),
+    ("at-code-finds-the-austrian-member", {"postal_code": "6020", "country": "AT"},
+     [("innsbruck", "serves postal prefix 60")]),
+    ("remote-work-crosses-borders", {"postal_code": "6020", "country": "AT", "remote": True},
+     [("innsbruck", "serves postal prefix 60"), ("online-de", "works remotely")]),
+    ("nobody-in-switzerland", {"postal_code": "6000", "country": "CH"}, []),
+    ("polish-code-compared-by-its-digits", {"postal_code": "00-950", "country": "PL"},
+     [("warschau", "serves postal prefix 009")]),
+    ("czech-code-with-a-space", {"postal_code": "110 00", "country": "CZ"},
+     [("prag", "serves postal prefix 1100")]),
+]
+
+
+@pytest.mark.parametrize(("request_", "expected"), [c[1:] for c in COUNTRIES],
+                         ids=[c[0] for c in COUNTRIES])
+def test_prefixes_count_only_in_their_country(
+    request_: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    matcher = Matcher({p.slug: p for p in ACROSS})
+    result = matcher.rank(criteria(**request_), {}, TODAY)
+    assert [(c.slug, c.reason) for c in result] == [
+        (slug, f"offers it-support; {place}; capacity available; "
+               "0 recent assignment(s), gave 0, received 0") for slug, place in expected]
+
+
+def test_index_agrees_with_the_rules_across_countries() -> None:
+    matcher = Matcher({p.slug: p for p in ACROSS})
+    for country, code in (("DE", "60311"), ("AT", "6020"), ("PL", "00-950"), ("CZ", "11000"),
+                          ("DE", None)):
+        for remote in (False, True):
+            crit = criteria(postal_code=code, country=country, remote=remote)
+            expected = {p.slug for p in ACROSS if is_eligible(p, crit, TODAY)}
+            assert {c.slug for c in matcher.rank(crit, {}, TODAY)} == expected

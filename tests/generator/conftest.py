@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -38,16 +37,10 @@ def build_site(root: Path, form_service_url: str = "http://127.0.0.1:9/") -> Pat
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    saved = os.environ.get("PARTNERDIR_FORM_SERVICE_URL")
-    os.environ["PARTNERDIR_FORM_SERVICE_URL"] = form_service_url
-    try:
-        config = load_config(str(root / "mkdocs.yml"), strict=True)
-        build(config)
-    finally:
-        if saved is None:
-            del os.environ["PARTNERDIR_FORM_SERVICE_URL"]
-        else:
-            os.environ["PARTNERDIR_FORM_SERVICE_URL"] = saved
+    config = load_config(str(root / "mkdocs.yml"), strict=True)
+    # The plugin's own option: it comes before any setting or network.yaml.
+    config.plugins["partnerdir"].config.form_service_url = form_service_url
+    build(config)
     return Path(config["site_dir"])
 
 

@@ -16,6 +16,7 @@ from generator.loader import load_network
 from generator.markup import safe_markdown, script_json
 from generator.pages import Page, SiteOptions, render_site, site_options, status, title_text
 from partnerdir.cli import main
+from partnerdir.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -89,20 +90,39 @@ def test_partners_json_holds_public_data_only() -> None:
     assert "maintainers" not in text and "mmueller" not in text
 
 
-def test_request_form_posts_to_the_configured_service(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_request_form_posts_to_the_configured_service() -> None:
     network = load_network(REPO)
-    monkeypatch.setenv("PARTNERDIR_FORM_SERVICE_URL", "http://127.0.0.1:5001/")
-    options = site_options(network)
-    form = next(p for p in render_site(network, options) if p.path == "anfrage/index.md")
+    settings = Settings.from_env(environ={"PARTNERDIR_FORM_SERVICE_URL": "http://127.0.0.1:5001/"})
+    form = next(p for p in render_site(network, site_options(network, settings))
+                if p.path == "anfrage/index.md")
     assert 'action="http://127.0.0.1:5001/api/requests"' in form.content
-    monkeypatch.delenv("PARTNERDIR_FORM_SERVICE_URL")
-    assert site_options(network).form_service_url == "https://anfragen.empfehlungsnetz.example/"
     names = set(re.findall(r'name="([a-z_]+)"', form.content))
     assert {"service", "postal_code", "remote", "language", "needed_from", "needed_until",
             "message", "name", "email", "phone", "consent", "referred_by", "reason",
             "website"} <= names
+
+
+OPTION, SETTING, NETWORK = ("https://option.example/", "https://setting.example/",
+                            "https://anfragen.empfehlungsnetz.example/")
+
+
+@pytest.mark.parametrize(("option", "setting", "in_network", "expected"), [
+    (OPTION, SETTING, True, OPTION),
+    (None, SETTING, True, SETTING),
+    (None, "", True, NETWORK),
+    (None, "", False, "/"),
+], ids=["option", "setting", "network.yaml", "same-server"])
+def test_the_form_service_address_comes_from_the_first_place_that_sets_it(
+    option: str | None, setting: str, in_network: bool, expected: str, network_root: Path,
+) -> None:
+    if not in_network:
+        path = network_root / "network.yaml"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(x for x in lines if not x.startswith("form_service_url:")),
+                        encoding="utf-8")
+    settings = Settings.from_env(environ={"PARTNERDIR_FORM_SERVICE_URL": setting})
+    network = load_network(network_root)
+    assert site_options(network, settings, option).form_service_url == expected
 
 
 HOSTILE = '</title><script>alert(1)</script>"><img src=x onerror=alert(2)>&lt;/title&gt;'

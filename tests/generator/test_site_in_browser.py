@@ -17,6 +17,8 @@ from generator.loader import load_network
 from tests.conftest import partner_data
 from tests.generator.conftest import FormService, StaticServer, build_site, copy_network
 
+pytestmark = pytest.mark.browser
+
 REPO = Path(__file__).resolve().parents[2]
 AXE = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 PAGES = {

@@ -1,21 +1,38 @@
-"""The life of a request: store, offer to a member, accept, decline, expire, fall back."""
+"""The life of a request and its assignments: store, offer to the best member, accept, decline,
+expire, fall back to the coordinator, withdraw on erasure.
+
+Every change of ``ClientRequest.status`` and ``Assignment.state`` is made here; the states and
+the order they come in are listed in ``form_service/models.py`` (``RequestStatus``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
+from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import ColumnElement, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from form_service import mails
 from form_service.backend import Backend
+from form_service.eligibility import Criteria
 from form_service.intake import Submission
 from form_service.ledger import standings
-from form_service.matching import Criteria
-from form_service.models import Assignment, ClientRequest
-from form_service.outbox import queue_mail
+from form_service.models import Assignment, AssignmentState, ClientRequest, RequestStatus
+
+OPEN = (RequestStatus.NEW, RequestStatus.ROUTING, RequestStatus.OFFERED)
+
+
+class AnswerResult(StrEnum):
+    """What a member's answer to an offer did."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ALREADY = "already"  # the offer was answered, expired or withdrawn before
 
 
 def _existing(backend: Backend, key: str) -> ClientRequest:
@@ -41,9 +58,10 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
         "public_id": secrets.token_urlsafe(12),
         "idempotency_key": sub.idempotency_key,
         "created_at": now,
-        "status": "new",
+        "status": RequestStatus.NEW,
         "service": sub.service,
         "postal_code": sub.postal_code,
+        "country": sub.country,
         "remote": sub.remote,
         "language": sub.language,
         "needed_from": sub.needed_from,
@@ -75,6 +93,7 @@ def route(backend: Backend, session: Session, req: ClientRequest, now: dt.dateti
         postal_code=req.postal_code,
         remote=req.remote,
         language=req.language,
+        country=req.country,
         needed_from=req.needed_from,
         needed_until=req.needed_until,
         referred_by=req.referred_by,
@@ -82,91 +101,69 @@ def route(backend: Backend, session: Session, req: ClientRequest, now: dt.dateti
     )
     choice = backend.matcher.choose(criteria, standings(session, now), now.date())
     if choice is None:
-        req.status = "coordinator"
-        coordinator = backend.network.settings.coordinator
-        queue_mail(
-            backend,
-            session,
-            f"coordinator:{req.id}",
-            "coordinator",
-            "de",
-            coordinator.email,
-            req,
-            now,
-            asked=sorted(asked),
-        )
+        req.status = RequestStatus.COORDINATOR
+        mails.coordinator(backend, session, req, asked, now)
         return
     deadline = now + dt.timedelta(hours=backend.settings.accept_deadline_hours)
     assignment = Assignment(
         request=req,
         partner=choice.slug,
-        state="offered",
+        state=AssignmentState.OFFERED,
         reason=choice.reason,
         offered_at=now,
         deadline=deadline,
     )
     session.add(assignment)
     session.flush()
-    req.status = "offered"
-    partner = backend.network.partners[choice.slug]
-    lang = "de" if "de" in partner.languages else "en"
-    queue_mail(
-        backend,
-        session,
-        f"offer:{assignment.id}",
-        "offer",
-        lang,
-        partner.referral_email,
-        req,
-        now,
-        assignment=assignment,
-        partner=partner,
-    )
+    req.status = RequestStatus.OFFERED
+    mails.offer(backend, session, req, assignment, backend.network.partners[choice.slug], now)
 
 
 def route_new(backend: Backend, now: dt.datetime) -> int:
     """Route every stored request that has not been routed yet; return how many."""
     with backend.sessions() as session:
-        ids = session.scalars(select(ClientRequest.id).where(ClientRequest.status == "new")).all()
+        ids = session.scalars(
+            select(ClientRequest.id).where(ClientRequest.status == RequestStatus.NEW)
+        ).all()
     for request_id in ids:
         with backend.sessions() as session:
             claimed = session.execute(
                 update(ClientRequest)
-                .where(ClientRequest.id == request_id, ClientRequest.status == "new")
-                .values(status="routing")
+                .where(ClientRequest.id == request_id, ClientRequest.status == RequestStatus.NEW)
+                .values(status=RequestStatus.ROUTING)
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
             req = session.get_one(ClientRequest, request_id)
             # The receipt goes out with the first routing step, in the same transaction:
-            # once per request, and never lost, since the request stays "new" until then.
-            queue_mail(backend, session, f"confirmation:{req.id}", "confirmation", req.language,
-                       req.email, req, now)
+            # once per request, and never lost, since the request stays NEW until then.
+            mails.confirmation(backend, session, req, now)
             route(backend, session, req, now)
             session.commit()
     return len(ids)
 
 
-def answer(backend: Backend, assignment_id: int, action: str, now: dt.datetime) -> bool:
-    """Apply a member's accept or decline; return False when it was answered already."""
+def answer(backend: Backend, assignment_id: int, action: str, now: dt.datetime) -> AnswerResult:
+    """Apply a member's accept or decline (``action``) to an open offer."""
+    accepted = action == "accept"
     with backend.sessions() as session:
-        state = "accepted" if action == "accept" else "declined"
+        state = AssignmentState.ACCEPTED if accepted else AssignmentState.DECLINED
         done = session.execute(
             update(Assignment)
-            .where(Assignment.id == assignment_id, Assignment.state == "offered")
+            .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.OFFERED)
             .values(state=state, answered_at=now)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            return False
+            return AnswerResult.ALREADY
         assignment = session.get_one(Assignment, assignment_id)
         session.refresh(assignment)
         req = assignment.request
-        if state == "accepted":
+        if accepted:
             _accepted(backend, session, req, assignment, now)
         else:
             route(backend, session, req, now)
         session.commit()
-        return True
+        return AnswerResult.ACCEPTED if accepted else AnswerResult.DECLINED
 
 
 def _accepted(
@@ -176,65 +173,57 @@ def _accepted(
     assignment: Assignment,
     now: dt.datetime,
 ) -> None:
-    req.status, req.closed_at = "accepted", now
+    req.status, req.closed_at = RequestStatus.ACCEPTED, now
     partners = backend.network.partners
     partner = partners.get(assignment.partner)
     if partner is None:
         return
-    lang = "de" if "de" in partner.languages else "en"
-    queue_mail(
-        backend,
-        session,
-        f"contact-member:{assignment.id}",
-        "contact_member",
-        lang,
-        partner.referral_email,
-        req,
-        now,
-        partner=partner,
-    )
-    queue_mail(
-        backend,
-        session,
-        f"contact-client:{assignment.id}",
-        "contact_client",
-        req.language,
-        req.email,
-        req,
-        now,
-        partner=partner,
-    )
+    mails.contact_member(backend, session, req, assignment, partner, now)
+    mails.contact_client(backend, session, req, assignment, partner, now)
     referrer = partners.get(req.referred_by or "")
     if referrer is not None:
-        rlang = "de" if "de" in referrer.languages else "en"
-        queue_mail(
-            backend,
-            session,
-            f"referrer:{req.id}",
-            "referrer",
-            rlang,
-            referrer.referral_email,
-            req,
-            now,
-            partner=partner,
-            referrer=referrer,
-        )
+        mails.referrer(backend, session, req, partner, referrer, now)
+
+
+def offer_due(now: dt.datetime) -> ColumnElement[bool]:
+    """Return the condition of an offer left unanswered past its deadline at ``now``."""
+    return (Assignment.state == AssignmentState.OFFERED) & (Assignment.deadline <= now)
 
 
 def expire_due(backend: Backend, now: dt.datetime) -> int:
     """Expire offers past their deadline and ask the next member; return how many."""
     with backend.sessions() as session:
-        ids = session.scalars(
-            select(Assignment.id).where(Assignment.state == "offered", Assignment.deadline <= now)
-        ).all()
+        ids = session.scalars(select(Assignment.id).where(offer_due(now))).all()
     for assignment_id in ids:
         with backend.sessions() as session:
             done = session.execute(
                 update(Assignment)
-                .where(Assignment.id == assignment_id, Assignment.state == "offered")
-                .values(state="expired", answered_at=now)
+                .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.OFFERED)
+                .values(state=AssignmentState.EXPIRED, answered_at=now)
             )
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 route(backend, session, session.get_one(Assignment, assignment_id).request, now)
             session.commit()
     return len(ids)
+
+
+def withdraw(session: Session, request_ids: Sequence[int], now: dt.datetime) -> None:
+    """Close the requests still in progress as ERASED and withdraw their open offers.
+
+    Called when clients' data is erased, so nobody is asked to take a client who is no longer
+    known; closed requests keep their status.
+    """
+    plain = {"synchronize_session": False}
+    session.execute(
+        update(ClientRequest)
+        .where(ClientRequest.id.in_(request_ids), ClientRequest.status.in_(OPEN))
+        .values(status=RequestStatus.ERASED),
+        execution_options=plain,
+    )
+    session.execute(
+        update(Assignment)
+        .where(Assignment.request_id.in_(request_ids),
+               Assignment.state == AssignmentState.OFFERED)
+        .values(state=AssignmentState.WITHDRAWN, answered_at=now),
+        execution_options=plain,
+    )

@@ -1,4 +1,4 @@
-"""Render mails from templates and deliver them by SMTP or into a local mail folder."""
+"""Build MIME messages and hand them to an SMTP server or a local mail folder."""
 
 from __future__ import annotations
 
@@ -8,32 +8,11 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-from form_service.strings import TABLES
-
-_env = Environment(
-    loader=PackageLoader("form_service", "templates/mail"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 class MailError(Exception):
     """Raised when a mail could not be handed to the mail server."""
-
-
-def render(kind: str, lang: str, **context: Any) -> tuple[str, str]:
-    """Render the text and HTML bodies of one kind of mail."""
-    context = {**context, "t": TABLES.get(lang, TABLES["de"]), "lang": lang}
-    text = _env.get_template(f"{kind}.txt").render(context)
-    html = _env.get_template(f"{kind}.html").render(context)
-    return text, html
 
 
 def build_message(
@@ -73,7 +52,12 @@ def send_email(mail_url: str, message: EmailMessage, timeout: float = 20.0) -> N
         else:
             smtp = smtplib.SMTP(host, port or 25, timeout=timeout)
         with smtp:
-            if url.scheme == "smtp" and url.username and smtp.has_extn("starttls"):
+            if url.scheme == "smtp" and url.username:
+                # A password goes over an encrypted connection only: a server (or someone in
+                # between) that offers no STARTTLS gets no login.
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise MailError(f"{host} offers no STARTTLS; not sending the password")
                 smtp.starttls(context=ssl.create_default_context())
             if url.username:
                 smtp.login(unquote(url.username), unquote(url.password or ""))

@@ -1,0 +1,105 @@
+"""App-wide web glue: the backend of a request, trusted proxies, refusals in JSON or as a page,
+CORS for the site, and nudging the worker after an answer. Blueprints keep only their routes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from form_service.backend import Backend
+from form_service.strings import DE, EN, both
+
+BACKEND = "partnerdir"
+TASKS = "partnerdir.tasks"
+
+
+def init_app(app: Flask, backend: Backend) -> None:
+    """Bind ``backend`` to ``app`` and register the handlers that apply to every route."""
+    app.extensions[BACKEND] = backend
+    proxies = backend.settings.trusted_proxies
+    if proxies:
+        # Only as many X-Forwarded-For hops as there are proxies of ours count; anything a
+        # client adds in front of them is ignored, so nobody dodges the rate limit by lying.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
+    app.jinja_env.globals.update(de=DE, en=EN)
+    app.register_error_handler(RateLimitExceeded, too_many)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(NotFound, not_found)
+    app.after_request(cors)
+
+
+def backend() -> Backend:
+    """Return the backend of the current app."""
+    result: Backend = current_app.extensions[BACKEND]
+    return result
+
+
+def nudge_worker() -> None:
+    """Ask the worker to do due work now rather than at its next poll, when a queue is bound."""
+    tasks = current_app.extensions.get(TASKS)
+    if tasks is not None:
+        tasks.process(0)
+
+
+def wants_json() -> bool:
+    """Return whether the client sent or asks for JSON rather than a page."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def error_page(errors: Mapping[str, list[str]], values: Mapping[str, Any], status: int) -> Any:
+    """Show a plain form post what was wrong, with the form filled in again."""
+    form_url = backend().settings.site_url + "anfrage/"
+    return render_template("errors.html", errors=errors, values=values, form_url=form_url), status
+
+
+def refusal(key: str, status: int, **values: object) -> Any:
+    """Answer a refused submission in JSON or, for a plain form post, as a page."""
+    message = both(key, **values)
+    if wants_json():
+        return jsonify(errors={"_body": [message]}), status
+    return error_page({"_body": [message]}, {}, status)
+
+
+def too_many(error: RateLimitExceeded) -> Any:
+    """Answer a flooding client 429 with the seconds until its window ends at the latest."""
+    seconds = max(1, int(error.limit.limit.get_expiry()))
+    body, status = refusal("too_many", 429, seconds=seconds)
+    return body, status, {"Retry-After": str(seconds)}
+
+
+def too_large(error: RequestEntityTooLarge) -> Any:
+    """Answer an oversized body 413 without reading it."""
+    return refusal("too_large", 413)
+
+
+def not_found(error: NotFound) -> Any:
+    """Answer unknown addresses in JSON; a blueprint may answer its own with a page."""
+    return {"error": "not found"}, 404
+
+
+def origin_allowed() -> bool:
+    """Return whether a browser may post from the request's origin: the site's or our own."""
+    origin = request.headers.get("Origin")
+    if origin is None:  # not a browser, or a same-origin request of an older browser
+        return True
+    own = request.host_url.rstrip("/")
+    return origin in (backend().settings.site_origin, own)
+
+
+def cors(response: Response) -> Response:
+    """Allow the site's origin, and nobody else, to call the API from a browser."""
+    origin = request.headers.get("Origin")
+    if origin and origin == backend().settings.site_origin and request.path.startswith("/api/"):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Vary"] = "Origin"
+    return response
