@@ -1,4 +1,5 @@
-"""Database models: client requests, their assignments to members, feedback, the mail outbox."""
+"""Database models: client requests, their assignments to members, feedback, the mail outbox,
+and the availability members state without a pull request."""
 
 from __future__ import annotations
 
@@ -64,6 +65,28 @@ class MailStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class DeclineReason(StrEnum):
+    """Why a member declined an offer; each is used, not only counted (``assignments.py``)."""
+
+    CAPACITY = "capacity"  # fully booked
+    EXPERTISE = "expertise"  # not my expertise: that service stays away from the member a while
+    ABSENT = "absent"
+    AREA = "area"  # outside my area
+    SPAM = "spam"  # looks like spam: the coordinator gets it instead of the next member
+
+
+class MemberState(StrEnum):
+    """What a member said about their availability through their member page.
+
+    FULL and AWAY hold from ``starts_on`` to ``until`` (both days included) and then end by
+    themselves; AVAILABLE ends any earlier statement at once.
+    """
+
+    FULL = "full"
+    AWAY = "away"
+    AVAILABLE = "available"
 
 
 def _stored_as(values: type[StrEnum]) -> Enum:
@@ -136,6 +159,9 @@ class Assignment(Base):
     offered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     deadline: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(_stored_as(DeclineReason))
+    # When the member was reminded of the open offer (once, at half the answer time).
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     request: Mapped[ClientRequest] = relationship(back_populates="assignments")
 
@@ -179,3 +205,28 @@ class OutboundMail(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MemberStatus(Base):
+    """A member's statement about their availability, made without a pull request.
+
+    The newest statement of a member that has not ended counts, for routing at once and on the
+    site. Statements are kept (who said what, when, through which link) and never edited.
+    """
+
+    __tablename__ = "member_status"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[MemberState] = mapped_column(_stored_as(MemberState))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    # The last day the statement holds; None only for AVAILABLE.
+    until: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # For AWAY: why ("ill", "vacation") and who stands in (a partner slug).
+    absence_reason: Mapped[str | None] = mapped_column(String(20))
+    deputy: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Where it was said: "page" (the member page) or "decline" (offer me nothing until …).
+    source: Mapped[str] = mapped_column(String(20))
+    # The id of the signed link it was said through.
+    link: Mapped[str] = mapped_column(String(64))
