@@ -51,7 +51,9 @@ class Availability:
     deputy: str | None = None
 
 
-def availability(partner: Partner, day: dt.date, statement: Statement | None = None) -> Availability:
+def availability(
+    partner: Partner, day: dt.date, statement: Statement | None = None
+) -> Availability:
     """Return the availability of ``partner`` on ``day``; a current statement wins."""
     if statement is not None and statement.covers(day):
         return Availability(statement.state, statement.until, statement.deputy)
