@@ -35,9 +35,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.extensions[web.TASKS] = register(create_huey(settings), backend)
     limiter.init_app(app)
 
-    from form_service import api, feedback, member
+    from form_service import api, availability, feedback, hooks, member, member_page
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(availability.bp)
     app.register_blueprint(member.bp)
+    app.register_blueprint(member_page.bp)
     app.register_blueprint(feedback.bp)
+    app.register_blueprint(hooks.bp)
     return app

@@ -1,5 +1,5 @@
-"""The life of a request and its assignments: store, offer to the best member, accept, decline,
-expire, fall back to the coordinator, withdraw on erasure.
+"""The life of a request and its assignments: store, offer to the best member, remind, accept,
+decline, expire, fall back to the coordinator, withdraw on erasure.
 
 Every change of ``ClientRequest.status`` and ``Assignment.state`` is made here; the states and
 the order they come in are listed in ``form_service/models.py`` (``RequestStatus``).
@@ -13,16 +13,25 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, insert, select, update
+from sqlalchemy import ColumnElement, DateTime, Table, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from form_service import mails
+from form_service import mails, statements
 from form_service.backend import Backend
+from form_service.db import seconds_between
+from form_service.declines import Decline, unfit_for
 from form_service.eligibility import Criteria
 from form_service.intake import Submission
 from form_service.ledger import standings
-from form_service.models import Assignment, AssignmentState, ClientRequest, RequestStatus
+from form_service.models import (
+    Assignment,
+    AssignmentState,
+    ClientRequest,
+    DeclineReason,
+    MemberState,
+    RequestStatus,
+)
 
 OPEN = (RequestStatus.NEW, RequestStatus.ROUTING, RequestStatus.OFFERED)
 
@@ -85,8 +94,12 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
     return ClientRequest(id=request_id, **values)
 
 
-def route(backend: Backend, session: Session, req: ClientRequest, now: dt.datetime) -> None:
-    """Offer the request to the best member not asked yet, or hand it to the coordinator."""
+def route(
+    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime, *,
+    confirm: bool = False,
+) -> None:
+    """Offer the request to the best member not asked yet, or hand it to the coordinator;
+    first ``confirm`` receipt to the client, saying which of the two takes care of it."""
     asked = frozenset(a.partner for a in req.assignments)
     criteria = Criteria(
         service=req.service,
@@ -98,11 +111,15 @@ def route(backend: Backend, session: Session, req: ClientRequest, now: dt.dateti
         needed_until=req.needed_until,
         referred_by=req.referred_by,
         excluded=asked,
+        unfit=unfit_for(session, req.service, now),
     )
-    choice = backend.matcher.choose(criteria, standings(session, now), now.date())
+    today = now.date()
+    said = statements.current_statements(session, today)
+    choice = backend.matcher.choose(criteria, standings(session, now), today, said)
+    if confirm:
+        mails.confirmation(backend, session, req, now, found=choice is not None)
     if choice is None:
-        req.status = RequestStatus.COORDINATOR
-        mails.coordinator(backend, session, req, asked, now)
+        _to_coordinator(backend, session, req, now)
         return
     deadline = now + dt.timedelta(hours=backend.settings.accept_deadline_hours)
     assignment = Assignment(
@@ -117,6 +134,16 @@ def route(backend: Backend, session: Session, req: ClientRequest, now: dt.dateti
     session.flush()
     req.status = RequestStatus.OFFERED
     mails.offer(backend, session, req, assignment, backend.network.partners[choice.slug], now)
+
+
+def _to_coordinator(
+    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime,
+    flagged_by: str | None = None,
+) -> None:
+    """Close the request as the coordinator's: nobody is left, or ``flagged_by`` saw spam."""
+    req.status = RequestStatus.COORDINATOR
+    asked = frozenset(a.partner for a in req.assignments)
+    mails.coordinator(backend, session, req, asked, now, flagged_by=flagged_by)
 
 
 def route_new(backend: Backend, now: dt.datetime) -> int:
@@ -136,22 +163,26 @@ def route_new(backend: Backend, now: dt.datetime) -> int:
                 continue
             req = session.get_one(ClientRequest, request_id)
             # The receipt goes out with the first routing step, in the same transaction:
-            # once per request, and never lost, since the request stays NEW until then.
-            mails.confirmation(backend, session, req, now)
-            route(backend, session, req, now)
+            # once per request, never lost (the request stays NEW until then), and telling
+            # the client truthfully whether a member was found or the coordinator takes over.
+            route(backend, session, req, now, confirm=True)
             session.commit()
     return len(ids)
 
 
-def answer(backend: Backend, assignment_id: int, action: str, now: dt.datetime) -> AnswerResult:
-    """Apply a member's accept or decline (``action``) to an open offer."""
+def answer(
+    backend: Backend, assignment_id: int, action: str, now: dt.datetime,
+    decline: Decline | None = None,
+) -> AnswerResult:
+    """Apply a member's accept, or decline (``action``) with its reason, to an open offer."""
     accepted = action == "accept"
+    reason = None if accepted or decline is None else decline.reason
     with backend.sessions() as session:
         state = AssignmentState.ACCEPTED if accepted else AssignmentState.DECLINED
         done = session.execute(
             update(Assignment)
             .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.OFFERED)
-            .values(state=state, answered_at=now)
+            .values(state=state, answered_at=now, decline_reason=reason)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             return AnswerResult.ALREADY
@@ -161,7 +192,7 @@ def answer(backend: Backend, assignment_id: int, action: str, now: dt.datetime) 
         if accepted:
             _accepted(backend, session, req, assignment, now)
         else:
-            route(backend, session, req, now)
+            _declined(backend, session, req, assignment, decline, now)
         session.commit()
         return AnswerResult.ACCEPTED if accepted else AnswerResult.DECLINED
 
@@ -183,6 +214,54 @@ def _accepted(
     referrer = partners.get(req.referred_by or "")
     if referrer is not None:
         mails.referrer(backend, session, req, partner, referrer, now)
+
+
+def _declined(
+    backend: Backend, session: Session, req: ClientRequest, assignment: Assignment,
+    decline: Decline | None, now: dt.datetime,
+) -> None:
+    if decline is not None and decline.until is not None:
+        # "Offer me nothing until …" is the member saying they are full, as on their page.
+        statements.record(session, assignment.partner, MemberState.FULL, until=decline.until,
+                          source="decline", link=f"assignment:{assignment.id}", now=now)
+    if decline is not None and decline.reason is DeclineReason.SPAM:
+        _to_coordinator(backend, session, req, now, flagged_by=assignment.partner)
+    else:
+        route(backend, session, req, now)
+
+
+def reminder_due(dialect: str, now: dt.datetime) -> ColumnElement[bool]:
+    """Return the condition of an open offer past half its answer time, not yet reminded."""
+    at = literal(now, DateTime())
+    waited = seconds_between(dialect, Assignment.offered_at, at)
+    answer_time = seconds_between(dialect, Assignment.offered_at, Assignment.deadline)
+    return ((Assignment.state == AssignmentState.OFFERED) & Assignment.reminded_at.is_(None)
+            & (Assignment.deadline > now) & (waited * 2 >= answer_time))
+
+
+def remind_due(backend: Backend, now: dt.datetime) -> int:
+    """Remind each member of an offer unanswered at half its answer time, once; return how many."""
+    with backend.sessions() as session:
+        due = reminder_due(backend.engine.dialect.name, now)
+        ids = session.scalars(select(Assignment.id).where(due)).all()
+    reminded = 0
+    for assignment_id in ids:
+        with backend.sessions() as session:
+            # Claimed with the mail in one transaction: two workers never remind twice.
+            claimed = session.execute(
+                update(Assignment)
+                .where(Assignment.id == assignment_id, Assignment.state == AssignmentState.OFFERED,
+                       Assignment.reminded_at.is_(None))
+                .values(reminded_at=now)
+            )
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                reminded += 1
+                assignment = session.get_one(Assignment, assignment_id)
+                partner = backend.network.partners.get(assignment.partner)
+                if partner is not None:  # the member left the network: the deadline still runs
+                    mails.reminder(backend, session, assignment.request, assignment, partner, now)
+            session.commit()
+    return reminded
 
 
 def offer_due(now: dt.datetime) -> ColumnElement[bool]:

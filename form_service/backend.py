@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from form_service.db import make_engine, session_factory, upgrade
 from form_service.matching import Matcher
+from form_service.sync import current_checkout
 from generator.errors import ProfileError
 from generator.loader import NETWORK_FILE, PARTNERS_DIR, Network, load_network
 from partnerdir.settings import Settings
@@ -21,9 +22,14 @@ CHECK_SECONDS = 5.0
 """How often, at most, the profiles' modification times are looked at."""
 
 
-def _stamp(root: Path) -> tuple[float, int]:
+def _stamp(root: Path) -> tuple[str, float, int]:
     paths = [root / NETWORK_FILE, *(root / PARTNERS_DIR).glob("*.yaml")]
-    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0), len(paths)
+    return str(root), max((p.stat().st_mtime for p in paths if p.exists()), default=0.0), len(paths)
+
+
+def profiles_folder(settings: Settings) -> Path:
+    """Return where the profiles are read: the synced checkout in use, else the network folder."""
+    return current_checkout(settings) or settings.root
 
 
 def with_signing_key(settings: Settings) -> Settings:
@@ -53,7 +59,7 @@ class Backend:
     check_seconds: float = CHECK_SECONDS
     _network: Network | None = None
     _matcher: Matcher | None = None
-    _stamp: tuple[float, int] = (0.0, 0)
+    _stamp: tuple[str, float, int] = ("", 0.0, 0)
     _checked: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,20 +79,26 @@ class Backend:
             return
         with self._lock:
             self._checked = now
-            stamp = _stamp(self.settings.root)
+            folder = profiles_folder(self.settings)
+            stamp = _stamp(folder)
             if self._network is None or stamp != self._stamp:
                 # A broken edit keeps the last good network rather than stopping the service.
                 try:
-                    network = load_network(self.settings.root)
+                    network = load_network(folder)
                 except (ProfileError, OSError):
                     if self._network is None:
                         raise
                     return
-                self._network, self._matcher, self._stamp = (
-                    network,
-                    Matcher(network.partners),
-                    stamp,
-                )
+                self._use(network, stamp)
+
+    def _use(self, network: Network, stamp: tuple[str, float, int]) -> None:
+        self._network, self._matcher, self._stamp = network, Matcher(network.partners), stamp
+
+    def install(self, network: Network) -> None:
+        """Use ``network``, just checked and swapped in, at once rather than at the next look."""
+        with self._lock:
+            self._use(network, _stamp(network.root))
+            self._checked = time.monotonic()
 
     @property
     def network(self) -> Network:

@@ -9,15 +9,14 @@ looked up by them), or the request's details (checked for each member the index 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
+from generator.availability import DEFAULT_FRAME, Statement
 from generator.model import Partner
-from generator.vocabulary import postal_digits
-
-# Without a time frame the request is taken to be about the next two weeks.
-DEFAULT_FRAME = dt.timedelta(days=14)
+from generator.places import ANYWHERE, Place, places_served
+from generator.places import places_wanted as places_at
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,8 @@ class Criteria:
     needed_until: dt.date | None = None
     referred_by: str | None = None
     excluded: frozenset[str] = field(default_factory=frozenset)
+    # Members who recently declined a request for this service as not their expertise.
+    unfit: frozenset[str] = field(default_factory=frozenset)
 
     def frame(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """Return the period the work is needed in."""
@@ -41,23 +42,6 @@ class Criteria:
 
 
 Frame = tuple[dt.date, dt.date]
-
-
-class Place(NamedTuple):
-    """A postal prefix in a country: where a member works locally, or where a client is."""
-
-    country: str
-    prefix: str
-
-
-# Remote work is done for clients anywhere: one place every remote member serves.
-ANYWHERE = Place("", "")
-
-
-def places_served(country: str, prefixes: Iterable[str], remote: bool) -> frozenset[Place]:
-    """Return the places a member serves: its prefixes in its own country, and anywhere."""
-    local = {Place(country, prefix) for prefix in prefixes}
-    return frozenset(local | {ANYWHERE} if remote else local)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +54,7 @@ class Entry:
     accepts: bool
     capacity: str
     places: frozenset[Place]
+    # Periods the member takes no request in: the profile's absences, then a current statement.
     absences: tuple[tuple[dt.date, dt.date], ...]
 
     @classmethod
@@ -86,12 +71,16 @@ class Entry:
             tuple((a.from_, a.to) for a in partner.absences),
         )
 
+    def stating(self, statement: Statement | None) -> Entry:
+        """Return the entry with the period of the member's statement (full or away) blocked."""
+        if statement is None:
+            return self
+        return replace(self, absences=(*self.absences, (statement.starts_on, statement.until)))
+
 
 def places_wanted(criteria: Criteria) -> tuple[Place, ...]:
     """Return the places that would serve the request, the loosest first."""
-    digits = postal_digits(criteria.postal_code or "")
-    local = tuple(Place(criteria.country, digits[:n]) for n in range(1, len(digits) + 1))
-    return (ANYWHERE, *local) if criteria.remote else local
+    return places_at(criteria.country, criteria.postal_code, criteria.remote)
 
 
 def closest_place(entry: Entry, criteria: Criteria) -> Place:
@@ -167,12 +156,16 @@ KEY_RULES: tuple[KeyRule, ...] = (
 REQUEST_RULES: tuple[RequestRule, ...] = (
     RequestRule("is not the referring member", lambda e, c, f: e.slug != c.referred_by),
     RequestRule("was not asked before", lambda e, c, f: e.slug not in c.excluded),
-    RequestRule("is not absent", _present),
+    RequestRule("has not lately called the service outside their expertise",
+                lambda e, c, f: e.slug not in c.unfit),
+    RequestRule("is neither absent nor fully booked then", _present),
 )
 RULES: tuple[Rule, ...] = (*KEY_RULES, *MEMBER_RULES, *REQUEST_RULES)
 
 
-def is_eligible(partner: Partner, criteria: Criteria, today: dt.date) -> bool:
-    """Return whether ``partner`` may be asked to take the request."""
-    entry, frame = Entry.of(partner), criteria.frame(today)
+def is_eligible(
+    partner: Partner, criteria: Criteria, today: dt.date, statement: Statement | None = None
+) -> bool:
+    """Return whether ``partner``, having said ``statement`` (if any), may take the request."""
+    entry, frame = Entry.of(partner).stating(statement), criteria.frame(today)
     return all(rule.holds(entry, criteria, frame) for rule in RULES)

@@ -44,7 +44,7 @@ def give_feedback(token: str) -> Any:
         return _closed(state, 410)
     if state is FeedbackState.RECORDED:
         return _closed(state)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which Flask answers with the GET view
         return render_template("feedback.html", member=member, errors={}, values={})
     try:
         answers = parse_feedback(request.form)

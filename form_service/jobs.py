@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
-from form_service.assignments import expire_due, offer_due, route_new
+from form_service.assignments import expire_due, offer_due, remind_due, reminder_due, route_new
 from form_service.backend import Backend
+from form_service.checkouts import SyncError
 from form_service.followup import due_followups, queue_followups
 from form_service.models import Assignment, ClientRequest, OutboundMail, RequestStatus, utcnow
 from form_service.outbox import deliver, deliver_due, lease_due_mails, mail_due
 from form_service.privacy import due_erasure, purge_due
+from form_service.sync import follow
 from partnerdir.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,7 @@ def advance(backend: Backend, now: dt.datetime) -> dict[str, int]:
     return {
         "expired": expire_due(backend, now),
         "routed": route_new(backend, now),
+        "reminded": remind_due(backend, now),
         # Erase before following up, so nobody is asked after their data is due to go.
         "erased": purge_due(backend, now),
         "followed_up": queue_followups(backend, now),
@@ -49,12 +53,13 @@ def sweep(backend: Backend, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def has_due_work(backend: Backend, now: dt.datetime) -> bool:
-    """Return whether anything is due: new request, mail, offer deadline, follow-up, erasure."""
+    """Return whether anything is due: request, mail, deadline, reminder, follow-up, erasure."""
     with backend.sessions() as session:
         checks = (
             select(ClientRequest.id).where(ClientRequest.status == RequestStatus.NEW),
             select(OutboundMail.id).where(mail_due(now)),
             select(Assignment.id).where(offer_due(now)),
+            select(Assignment.id).where(reminder_due(backend.engine.dialect.name, now)),
             due_followups(backend.settings, now),
             due_erasure(backend.settings, now),
         )
@@ -71,11 +76,20 @@ class Tasks:
     periodic: Any
     backend: Backend
     busy: threading.Lock
+    sync: Any
+    syncing: threading.Lock
 
     def poll(self, stop: threading.Event, interval: float = 1.0) -> None:
-        """Until ``stop`` is set, hand due work to the queue as soon as the database shows it."""
+        """Until ``stop`` is set, hand due work to the queue as soon as the database shows it,
+        and a round of following the repository every PARTNERDIR_NETWORK_SYNC_SECONDS."""
+        settings = self.backend.settings
+        next_sync = time.monotonic()
         while not stop.wait(interval):
             try:
+                if (settings.network_git and time.monotonic() >= next_sync
+                        and not self.syncing.locked()):
+                    next_sync = time.monotonic() + settings.network_sync_seconds
+                    self.sync()
                 # While a run is under way it sees the new work itself; queueing more runs
                 # would only pile up tasks behind a long backlog.
                 if not self.busy.locked() and has_due_work(self.backend, utcnow()):
@@ -114,6 +128,17 @@ def register(huey: Huey, backend: Backend) -> Tasks:
         which records each attempt, so retries survive restarts of the worker."""
         deliver(backend, mail_id, utcnow(), leased=True)
 
+    syncing = threading.Lock()
+
+    @huey.task()  # type: ignore[untyped-decorator]
+    def sync() -> None:
+        """Follow the repository one round: fetch, check, then swap in or report the commit."""
+        with syncing:
+            try:
+                follow(backend)
+            except SyncError as exc:  # unreachable remote, missing branch: the next round tries
+                log.warning("network: %s", exc)
+
     @huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
     def periodic() -> None:
         """Every minute, whatever the polling missed: deadlines, requests, follow-ups, mails."""
@@ -121,4 +146,4 @@ def register(huey: Huey, backend: Backend) -> Tasks:
         if any(done.values()):
             log.info("sweep: %s", done)
 
-    return Tasks(huey, process, send, periodic, backend, busy)
+    return Tasks(huey, process, send, periodic, backend, busy, sync, syncing)

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from form_service.db import seconds_between
 from form_service.matching import Standing
-from form_service.models import Assignment, AssignmentState, ClientRequest, Feedback
+from form_service.models import Assignment, AssignmentState, ClientRequest, DeclineReason, Feedback
 
 REASONS = ("capacity", "expertise", "absence")
 FAIRNESS_WINDOW = dt.timedelta(days=30)
@@ -45,7 +46,8 @@ class LedgerRow:
 
     Given: requests passed on by the member (received by the network in the period), by reason.
     Received: offers made to the member in the period, and what became of them: accepted,
-    declined, timed out, still open, or withdrawn (the client's data was erased before an answer).
+    declined (by the reason the member gave), timed out, still open, or withdrawn (the client's
+    data was erased before an answer).
     Response hours: the mean time from offer to accept or decline. Feedback: the clients' answers
     to the follow-up on accepted referrals (contact made, job done, mean satisfaction 1–5).
     """
@@ -56,6 +58,8 @@ class LedgerRow:
     received: int = 0
     accepted: int = 0
     declined: int = 0
+    declined_by_reason: dict[str, int] = field(
+        default_factory=lambda: {reason.value: 0 for reason in DeclineReason})
     timed_out: int = 0
     open: int = 0
     withdrawn: int = 0
@@ -71,17 +75,12 @@ class LedgerRow:
         return self.accepted - self.given
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the row as plain data, the reasons flattened into ``given_<reason>``."""
+        """Return the row as plain data, reasons flattened into ``given_*`` and ``declined_*``."""
         data = asdict(self)
         data.update({f"given_{r}": n for r, n in data.pop("given_by_reason").items()})
+        data.update({f"declined_{r}": n for r, n in data.pop("declined_by_reason").items()})
         data["balance"] = self.balance
         return data
-
-
-def _seconds(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
-    if session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -114,26 +113,30 @@ def ledger(
             _count(state == AssignmentState.EXPIRED),
             _count(state == AssignmentState.OFFERED),
             _count(state == AssignmentState.WITHDRAWN),
-            func.avg(case((answered, _seconds(session, Assignment.offered_at,
-                                              Assignment.answered_at)))),
+            func.avg(case((answered, seconds_between(session.get_bind().dialect.name,
+                                                     Assignment.offered_at,
+                                                     Assignment.answered_at)))),
             func.count(Feedback.id),
             _count(Feedback.contact.is_(True)),
             _count(Feedback.done == "yes"),
             func.avg(Feedback.satisfaction),
+            *(_count(Assignment.decline_reason == reason) for reason in DeclineReason),
         )
         .outerjoin(Feedback, Feedback.assignment_id == Assignment.id)
         .where(period.holds(Assignment.offered_at))
         .group_by(Assignment.partner)
     )
-    for slug, total, acc, dec, exp, opn, wdr, seconds, fb, contact, done, sat in session.execute(
-        received
-    ):
+    for (slug, total, acc, dec, exp, opn, wdr, seconds, fb, contact, done, sat,
+         *reasons) in session.execute(received):
         row = rows.setdefault(str(slug), LedgerRow(str(slug)))
         row.received, row.accepted, row.declined = int(total), int(acc), int(dec)
         row.timed_out, row.open, row.withdrawn = int(exp), int(opn), int(wdr)
         row.response_hours = None if seconds is None else round(float(seconds) / 3600, 2)
         row.feedback, row.contact, row.done = int(fb), int(contact), int(done)
         row.satisfaction = None if sat is None else round(float(sat), 2)
+        # Declines from before reasons were asked count as declined, under no reason.
+        row.declined_by_reason = {r.value: int(n) for r, n in
+                                  zip(DeclineReason, reasons, strict=True)}
     return dict(sorted(rows.items()))
 
 

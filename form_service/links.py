@@ -1,8 +1,11 @@
-"""Signed, expiring links: accept/decline for members, feedback for clients (itsdangerous)."""
+"""Signed, expiring links: accept/decline and the member page for members, feedback for clients
+(itsdangerous)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -49,24 +52,52 @@ def read_token(secret_key: str, token: str, max_age_seconds: int) -> LinkAction:
     return LinkAction(data["a"], data["do"])
 
 
-def _feedback_serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="partnerdir-feedback")
-
-
-def make_feedback_token(secret_key: str, public_id: str) -> str:
-    """Return a token that lets the client of request ``public_id`` give feedback."""
-    return _feedback_serializer(secret_key).dumps({"q": public_id})
-
-
-def read_feedback_token(secret_key: str, token: str, max_age_seconds: int) -> str:
-    """Return the public id of the request a feedback token is for, or raise LinkError."""
+def _load(salt: str, secret_key: str, token: str, max_age_seconds: int) -> dict[str, Any]:
+    """Return the data a token signed with ``salt`` carries, or raise LinkError."""
     try:
-        data = _feedback_serializer(secret_key).loads(token, max_age=max_age_seconds)
+        data = URLSafeTimedSerializer(secret_key, salt=salt).loads(token, max_age=max_age_seconds)
     except SignatureExpired as exc:
         raise LinkError(str(exc), expired=True) from exc
     except BadSignature as exc:
         raise LinkError(str(exc)) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("q"), str):
+    if not isinstance(data, dict):
+        raise LinkError("malformed link")
+    return data
+
+
+def make_feedback_token(secret_key: str, public_id: str) -> str:
+    """Return a token that lets the client of request ``public_id`` give feedback."""
+    return URLSafeTimedSerializer(secret_key, salt="partnerdir-feedback").dumps({"q": public_id})
+
+
+def read_feedback_token(secret_key: str, token: str, max_age_seconds: int) -> str:
+    """Return the public id of the request a feedback token is for, or raise LinkError."""
+    data = _load("partnerdir-feedback", secret_key, token, max_age_seconds)
+    if not isinstance(data.get("q"), str):
         raise LinkError("malformed link")
     public_id: str = data["q"]
     return public_id
+
+
+@dataclass(frozen=True)
+class MemberLink:
+    """Whose member page a valid link opens, and which link it was (kept with statements)."""
+
+    slug: str
+    link_id: str
+
+
+def make_member_token(secret_key: str, slug: str) -> str:
+    """Return a token for the member page of ``slug``, with an id of its own."""
+    # Every mail carries a new id, so a statement tells which mail's link it was made through.
+    payload = {"m": slug, "l": secrets.token_urlsafe(6)}
+    return URLSafeTimedSerializer(secret_key, salt="partnerdir-member").dumps(payload)
+
+
+def read_member_token(secret_key: str, token: str, max_age_seconds: int) -> MemberLink:
+    """Return the member page a token opens, or raise LinkError."""
+    data = _load("partnerdir-member", secret_key, token, max_age_seconds)
+    slug, link_id = data.get("m"), data.get("l")
+    if not isinstance(slug, str) or not isinstance(link_id, str):
+        raise LinkError("malformed link")
+    return MemberLink(slug, link_id)

@@ -4,7 +4,8 @@ template pair.
 The words are in ``strings.py`` (the subject under the key named here, the body texts under
 the keys the templates use); the templates are ``templates/mail/<kind>.txt`` and ``.html``.
 Each mail is rendered at once and added to the outbox in the caller's transaction; the outbox
-sends it later.
+sends it later. Every mail to a member goes through ``_to_member``, which appends the link to the
+member's page (``_member.txt`` and ``.html``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 
 from form_service import outbox
-from form_service.links import ACTIONS, make_feedback_token, make_token
+from form_service.links import ACTIONS, make_feedback_token, make_member_token, make_token
 from form_service.models import Assignment, ClientRequest, Feedback, OutboundMail
 from form_service.strings import TABLES, text
 
 if TYPE_CHECKING:
     from form_service.backend import Backend
+    from form_service.sync import Outcome
     from generator.model import Partner
 
 _env = Environment(
@@ -39,11 +41,15 @@ def member_language(partner: Partner) -> str:
     return "de" if "de" in partner.languages else "en"
 
 
-def confirmation(backend: Backend, session: Session, req: ClientRequest, now: dt.datetime) -> None:
-    """Confirm to the client that their request arrived."""
+def confirmation(
+    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime, *, found: bool
+) -> None:
+    """Confirm to the client that their request arrived, and who takes care of it: a member
+    when one was ``found``, else the coordinator in person."""
     _queue(backend, session, req, now, key=f"confirmation:{req.id}",
            to=req.email, lang=req.language,
-           subject="subject_confirmation", template="confirmation")
+           subject="subject_confirmation", template="confirmation",
+           body="confirmation_body" if found else "confirmation_coordinator")
 
 
 def offer(
@@ -51,15 +57,28 @@ def offer(
     partner: Partner, now: dt.datetime,
 ) -> None:
     """Offer the request to a member, with signed links to accept or decline it."""
+    _to_member(backend, session, req, now, partner, key=f"offer:{assignment.id}",
+               subject="subject_offer", template="offer",
+               assignment=assignment, partner=partner, links=_answer_links(backend, assignment))
+
+
+def reminder(
+    backend: Backend, session: Session, req: ClientRequest, assignment: Assignment,
+    partner: Partner, now: dt.datetime,
+) -> None:
+    """Remind a member of an offer they have not answered, with the offer's links."""
+    _to_member(backend, session, req, now, partner, key=f"reminder:{assignment.id}",
+               subject="subject_reminder", template="reminder",
+               assignment=assignment, partner=partner, links=_answer_links(backend, assignment))
+
+
+def _answer_links(backend: Backend, assignment: Assignment) -> dict[str, str]:
+    """Return the signed links to accept or decline ``assignment``, by action."""
     settings = backend.settings
-    links = {
+    return {
         action: settings.service_url + "r/" + make_token(settings.secret_key, assignment.id, action)
         for action in ACTIONS
     }
-    _queue(backend, session, req, now, key=f"offer:{assignment.id}",
-           to=partner.referral_email, lang=member_language(partner),
-           subject="subject_offer", template="offer",
-           assignment=assignment, partner=partner, links=links)
 
 
 def contact_member(
@@ -67,10 +86,9 @@ def contact_member(
     partner: Partner, now: dt.datetime,
 ) -> None:
     """Give the member who accepted the client's contact details."""
-    _queue(backend, session, req, now, key=f"contact-member:{assignment.id}",
-           to=partner.referral_email, lang=member_language(partner),
-           subject="subject_contact_member", template="contact_member",
-           partner=partner)
+    _to_member(backend, session, req, now, partner, key=f"contact-member:{assignment.id}",
+               subject="subject_contact_member", template="contact_member",
+               partner=partner)
 
 
 def contact_client(
@@ -89,22 +107,21 @@ def referrer(
     referrer: Partner, now: dt.datetime,
 ) -> None:
     """Tell the referring member which member took the request they passed on."""
-    _queue(backend, session, req, now, key=f"referrer:{req.id}",
-           to=referrer.referral_email, lang=member_language(referrer),
-           subject="subject_referrer", template="referrer",
-           partner=partner, referrer=referrer)
+    _to_member(backend, session, req, now, referrer, key=f"referrer:{req.id}",
+               subject="subject_referrer", template="referrer",
+               partner=partner, referrer=referrer)
 
 
 def coordinator(
     backend: Backend, session: Session, req: ClientRequest, asked: Iterable[str],
-    now: dt.datetime,
+    now: dt.datetime, flagged_by: str | None = None,
 ) -> None:
-    """Hand a request nobody took to the coordinator, naming the members asked before."""
+    """Hand the coordinator a request nobody took or a member flagged as spam (``flagged_by``)."""
     # The coordination works in German, the network's language.
     _queue(backend, session, req, now, key=f"coordinator:{req.id}",
            to=backend.network.settings.coordinator.email, lang="de",
-           subject="subject_coordinator", template="coordinator",
-           asked=sorted(asked))
+           subject="subject_spam" if flagged_by else "subject_coordinator",
+           template="coordinator", asked=sorted(asked), flagged_by=flagged_by)
 
 
 def followup(
@@ -125,32 +142,76 @@ def outcome(
     referrer: Partner, now: dt.datetime,
 ) -> None:
     """Tell the referring member what their client said about ``member``."""
-    _queue(backend, session, req, now, key=f"outcome:{req.id}",
-           to=referrer.referral_email, lang=member_language(referrer),
-           subject="subject_outcome", template="outcome",
-           referrer=referrer, member=member, feedback=feedback)
+    _to_member(backend, session, req, now, referrer, key=f"outcome:{req.id}",
+               subject="subject_outcome", template="outcome",
+               referrer=referrer, member=member, feedback=feedback)
+
+
+def member_link(
+    backend: Backend, session: Session, partner: Partner, to: str, now: dt.datetime
+) -> None:
+    """Send a member who asked for it the link to their page, to their address ``to``."""
+    # One mail per member and hour, however often the form is sent: asking again later works.
+    _to_member(backend, session, None, now, partner, to=to,
+               key=f"member-link:{partner.slug}:{now:%Y-%m-%dT%H}",
+               subject="subject_member_link", template="member_link", partner=partner)
+
+
+MAX_PROBLEMS = 50
+"""The most validation messages one mail lists; the rest are counted."""
+
+
+def refused_commit(
+    backend: Backend, session: Session, outcome: Outcome, now: dt.datetime
+) -> None:
+    """Tell the coordinator that the newest commit of the followed branch is invalid and unused."""
+    problems = [str(problem) for problem in outcome.problems]
+    _queue(backend, session, None, now, key=f"refused-commit:{outcome.commit.sha}",
+           to=backend.network.settings.coordinator.email, lang="de",
+           subject="subject_refused_commit", template="refused_commit",
+           commit=outcome.commit, in_use=outcome.in_use, branch=backend.settings.network_branch,
+           problems=problems[:MAX_PROBLEMS], more=max(len(problems) - MAX_PROBLEMS, 0))
+
+
+def _to_member(
+    backend: Backend, session: Session, req: ClientRequest | None, now: dt.datetime,
+    recipient: Partner, *, key: str, subject: str, template: str, to: str | None = None,
+    **context: Any,
+) -> None:
+    """Queue a mail to a member (their referral address) that carries their page's link."""
+    settings = backend.settings
+    token = make_member_token(settings.secret_key, recipient.slug)
+    page = {"url": f"{settings.service_url}m/{token}", "days": settings.member_link_days}
+    _queue(backend, session, req, now, key=key, to=to or recipient.referral_email,
+           lang=member_language(recipient), subject=subject, template=template,
+           member_page=page, **context)
 
 
 def _queue(
-    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime, *,
+    backend: Backend, session: Session, req: ClientRequest | None, now: dt.datetime, *,
     key: str, to: str, lang: str, subject: str, template: str, **context: Any,
 ) -> None:
-    """Render a mail in ``lang`` (English when there is no table for it) and queue it."""
+    """Render a mail in ``lang`` (English when there is no table for it) and queue it.
+
+    A mail about a client's request (``req``) names its service; other mails have none.
+    """
     lang = lang if lang in TABLES else "en"
-    catalogue = backend.network.settings.service(req.service)
-    service = (catalogue.de if lang == "de" else catalogue.en) if catalogue else req.service
+    catalogue = backend.network.settings.service(req.service) if req else None
+    service = (catalogue.de if lang == "de" else catalogue.en) if catalogue else (
+        req.service if req else "")
     partner = context.get("partner")
     context |= {
         "req": req, "service": service, "network": backend.network.settings,
         "site_url": backend.settings.site_url, "t": TABLES[lang], "lang": lang,
     }
+    parts = (template, "_member") if "member_page" in context else (template,)
     mail = OutboundMail(
         dedup_key=key,
-        request_id=req.id,
+        request_id=req.id if req else None,
         kind=template,
         recipient=to,
         subject=text(subject, lang, service=service, partner=partner.name if partner else ""),
-        body_text=_env.get_template(f"{template}.txt").render(context),
-        body_html=_env.get_template(f"{template}.html").render(context),
+        body_text="\n\n".join(_env.get_template(f"{p}.txt").render(context) for p in parts),
+        body_html="\n".join(_env.get_template(f"{p}.html").render(context) for p in parts),
     )
     outbox.queue(session, mail, now)

@@ -1,7 +1,8 @@
 """Pick the member who takes a request: an index over the eligibility rules, fair ranking.
 
 No Flask and no database here: the caller passes partners, the request's criteria, each member's
-standing from the ledger and today's date, so results are exact and testable.
+standing from the ledger, what members currently say about their availability (statements) and
+today's date, so results are exact and testable.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from form_service.eligibility import (
     Entry,
     closest_place,
 )
+from generator.availability import State, Statement
 from generator.model import Partner
 
 
@@ -40,10 +42,16 @@ class Candidate:
     reason: str
 
 
-def deputy_of(referrer: Partner | None, criteria: Criteria, today: dt.date) -> str | None:
+def deputy_of(
+    referrer: Partner | None, criteria: Criteria, today: dt.date,
+    statement: Statement | None = None,
+) -> str | None:
     """Return the deputy named by the referring member for the request's time frame."""
     if referrer is None:
         return None
+    # Saying "away, my deputy is …" is newer than any profile: it names the deputy first.
+    if statement is not None and statement.state is State.AWAY and statement.deputy:
+        return statement.deputy
     start, end = criteria.frame(today)
     covering = [a for a in referrer.absences if a.deputy and a.overlaps(start, end)]
     if covering:
@@ -57,8 +65,15 @@ def _tie_break(slug: str) -> int:
     return zlib.crc32(slug.encode("utf-8"))
 
 
+NO_STATEMENTS: Mapping[str, Statement] = {}
+
+
 class Matcher:
-    """Rank members for requests; build once per set of profiles, use for many requests."""
+    """Rank members for requests; build once per set of profiles, use for many requests.
+
+    Statements change far more often than profiles, so they are applied to each request
+    rather than built into the index.
+    """
 
     def __init__(self, partners: Mapping[str, Partner]) -> None:
         self.partners = dict(partners)
@@ -71,24 +86,34 @@ class Matcher:
                 for key in product(*(rule.offered(entry) for rule in KEY_RULES)):
                     self.index.setdefault(key, []).append(entry)
 
-    def _pool(self, criteria: Criteria) -> dict[str, tuple[Entry, int]]:
+    def _pool(
+        self, criteria: Criteria, statements: Mapping[str, Statement]
+    ) -> dict[str, tuple[Entry, int]]:
         """Return the members meeting every key rule, with how close a key they were found by."""
         pool: dict[str, tuple[Entry, int]] = {}
         keys = product(*(rule.wanted(criteria) for rule in KEY_RULES))
         for closeness, key in enumerate(keys):  # loosest first: the closest key wins
             for entry in self.index.get(key, ()):
                 pool[entry.slug] = (entry, closeness)
+        # Statements are applied here rather than in the index, looking up the smaller side.
+        shared = ([slug for slug in pool if slug in statements] if len(pool) < len(statements)
+                  else [slug for slug in statements if slug in pool])
+        for slug in shared:
+            entry, closeness = pool[slug]
+            pool[slug] = (entry.stating(statements[slug]), closeness)
         return pool
 
     def _eligible(
-        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
+        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date,
+        statements: Mapping[str, Statement],
     ) -> tuple[list[tuple[Entry, int]], Callable[[tuple[Entry, int]], tuple[int, ...]], str | None]:
         frame = criteria.frame(today)
-        eligible = list(self._pool(criteria).values())
+        eligible = list(self._pool(criteria, statements).values())
         for rule in REQUEST_RULES:
             test = rule.test
             eligible = [item for item in eligible if test(item[0], criteria, frame)]
-        deputy = deputy_of(self.partners.get(criteria.referred_by or ""), criteria, today)
+        referrer = criteria.referred_by or ""
+        deputy = deputy_of(self.partners.get(referrer), criteria, today, statements.get(referrer))
         empty = Standing()
 
         def key(item: tuple[Entry, int]) -> tuple[int, ...]:
@@ -107,10 +132,11 @@ class Matcher:
         return eligible, key, deputy
 
     def rank(
-        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
+        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date,
+        statements: Mapping[str, Statement] = NO_STATEMENTS,
     ) -> list[Candidate]:
         """Return every eligible member, best first, each with the reason for its place."""
-        eligible, key, deputy = self._eligible(criteria, standings, today)
+        eligible, key, deputy = self._eligible(criteria, standings, today, statements)
         eligible.sort(key=key)
         empty = Standing()
         return [
@@ -118,10 +144,11 @@ class Matcher:
         ]
 
     def choose(
-        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date
+        self, criteria: Criteria, standings: Mapping[str, Standing], today: dt.date,
+        statements: Mapping[str, Statement] = NO_STATEMENTS,
     ) -> Candidate | None:
         """Return the best eligible member, or None when nobody fits."""
-        eligible, key, deputy = self._eligible(criteria, standings, today)
+        eligible, key, deputy = self._eligible(criteria, standings, today, statements)
         if not eligible:
             return None
         best, _ = min(eligible, key=key)

@@ -1,13 +1,20 @@
-"""Members answer an offer through signed links: GET shows a page, only POST acts."""
+"""Members answer an offer through signed links: GET shows a page, only POST acts.
+
+Declining asks why (and, if the member likes, until when to offer them nothing); a form with
+mistakes is shown again with its messages, and nothing changes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
 from form_service.assignments import AnswerResult, answer
+from form_service.declines import DeclineError, form_for, parse_decline
 from form_service.extensions import limiter
 from form_service.links import LinkError, read_token
 from form_service.models import Assignment, AssignmentState, utcnow
@@ -36,12 +43,28 @@ def respond(token: str) -> Any:
         if assignment is None:
             abort(404)
         offered = assignment.state is AssignmentState.OFFERED
-    if request.method == "GET":
-        return render_template("answer.html", action=action, token=token, open=offered)
-    done = answer(backend(), assignment_id, action, utcnow()) is not AnswerResult.ALREADY
+    now = utcnow()
+    if request.method != "POST":  # GET, and HEAD, which Flask answers with the GET view
+        return _page(action, offered, now)
+    decline = None
+    if action == "decline" and offered:
+        try:
+            decline = parse_decline(request.form, now.date())
+        except DeclineError as exc:
+            return _page(action, offered, now, exc.errors, request.form), 422
+    done = answer(backend(), assignment_id, action, now, decline) is not AnswerResult.ALREADY
     if done:
         nudge_worker()
-    return render_template("answered.html", action=action, done=done)
+    return render_template("answered.html", action=action, done=done, decline=decline)
+
+
+def _page(
+    action: str, offered: bool, now: dt.datetime,
+    errors: Mapping[str, list[str]] | None = None, values: Mapping[str, Any] | None = None,
+) -> str:
+    """Render the page that asks to confirm an accept, or asks why for a decline."""
+    return render_template("answer.html", action=action, open=offered, form=form_for(now.date()),
+                           errors=errors or {}, values=values or {})
 
 
 @bp.errorhandler(404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -31,7 +31,8 @@ class RequestStatus(StrEnum):
     - OFFERED: ``route`` offered it to a member; it stays OFFERED while a decline
       (``answer``) or a missed deadline (``expire_due``) passes it to the next member.
     - ACCEPTED: a member accepted (``answer``); closed. The follow-up is due from here.
-    - COORDINATOR: ``route`` found nobody (left) to ask; closed, the coordinator takes over.
+    - COORDINATOR: ``route`` found nobody (left) to ask, or a member declined it as spam
+      (``answer``); closed, the coordinator takes over.
     - ERASED: the client's data was erased (``withdraw``, called by erasure) while the request
       was still NEW, ROUTING or OFFERED; closed.
     """
@@ -148,6 +149,9 @@ class Assignment(Base):
     withdrawn."""
 
     __tablename__ = "assignment"
+    # Routing and the availability document look up recent declines by reason on every use.
+    __table_args__ = (Index("ix_assignment_decline_reason_answered_at",
+                            "decline_reason", "answered_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("client_request.id"), index=True)

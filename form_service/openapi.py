@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from generator.availability import State
 from generator.vocabulary import COUNTRIES
 
 _ERRORS = {
@@ -18,6 +19,45 @@ _ERRORS = {
     "required": ["errors"],
 }
 _STRING = {"type": "string"}
+_MAYBE = {"type": "string", "nullable": True}
+_AVAILABILITY = {
+    "type": "object",
+    "required": ["generated", "members"],
+    "properties": {
+        "generated": {"type": "string", "format": "date-time"},
+        "members": {
+            "type": "object",
+            "description": "By member slug: the state today, its last day, who stands in, "
+            "and the services paused for the member.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["state", "until", "deputy"],
+                "properties": {
+                    "state": {"type": "string", "enum": [s.value for s in State]},
+                    "until": {**_MAYBE, "format": "date"},
+                    "deputy": {**_MAYBE, "description": "Slug of the member who stands in."},
+                    "planned": {
+                        "type": "object",
+                        "description": "What the member said for a later time.",
+                        "required": ["state", "from", "until"],
+                        "properties": {
+                            "state": {"type": "string", "enum": ["full", "away"]},
+                            "from": {"type": "string", "format": "date"},
+                            "until": {"type": "string", "format": "date"},
+                        },
+                    },
+                    "paused": {
+                        "type": "object",
+                        "description": "Services whose requests the member is not offered "
+                        "for now, having lately declined one as not their expertise: by service "
+                        "id, the last day of the pause (UTC). Only for members with any.",
+                        "additionalProperties": {"type": "string", "format": "date"},
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 def description(
@@ -92,6 +132,18 @@ def description(
                             "content": {**json_error, "text/html": {"schema": _STRING}},
                         },
                         "429": {"description": "Too many requests"},
+                    },
+                }
+            },
+            "/api/availability": {
+                "get": {
+                    "summary": "Every member's availability today, for the site",
+                    "description": "Public and without personal data; cacheable for under a "
+                    "minute; readable from the site's origin; gzipped when accepted.",
+                    "responses": {
+                        "200": {"description": "The document", "content": {
+                            "application/json": {"schema": _AVAILABILITY}}},
+                        "304": {"description": "Unchanged since the ETag in If-None-Match"},
                     },
                 }
             },

@@ -94,12 +94,17 @@ def origin_allowed() -> bool:
 
 
 def cors(response: Response) -> Response:
-    """Allow the site's origin, and nobody else, to call the API from a browser."""
+    """Allow the site's origin, and nobody else, to call the API from a browser.
+
+    The site posts requests and reads the availability document (a GET that needs no
+    preflight); other sites' pages get no CORS headers, so their browsers keep the answers
+    from them.
+    """
     origin = request.headers.get("Origin")
     if origin and origin == backend().settings.site_origin and request.path.startswith("/api/"):
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
         response.headers["Access-Control-Max-Age"] = "600"
-        response.headers["Vary"] = "Origin"
+        response.vary.add("Origin")  # added to a route's own Vary, not in place of it
     return response

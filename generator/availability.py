@@ -12,6 +12,9 @@ from enum import StrEnum
 
 from generator.model import Partner
 
+DEFAULT_FRAME = dt.timedelta(days=14)
+"""Without a time frame a request is taken to be about the next two weeks (router and site)."""
+
 
 class State(StrEnum):
     """What a client sees on a member's badge."""

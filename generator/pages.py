@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from generator.availability import DEFAULT_FRAME, availability
 from generator.loader import Network
 from generator.markup import safe_markdown, script_json
-from generator.model import Absence, Partner
+from generator.model import Partner
+from generator.places import place_key, places_served
 from generator.strings import MONTHS, TABLES
 from generator.vocabulary import COUNTRIES, country_name, language_name
 from partnerdir.settings import default
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
     from partnerdir.settings import Settings
 
 _TITLE_SAFE = str.maketrans({"<": "‹", ">": "›", "&": "&amp;", '"': "&quot;", "'": "&#39;"})
-_JS_STRINGS = ("available", "limited", "full", "closed", "away", "count", "more", "errors",
-               "failed", "received", "sending")
+_JS_STRINGS = ("available", "limited", "full", "full_until", "closed", "away", "deputy",
+               "count", "more", "errors", "failed", "received", "sending")
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,6 @@ def front_matter(**values: Any) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
-def status(partner: Partner, day: dt.date) -> tuple[str, Absence | None]:
-    """Return the availability on ``day`` (available, limited, full, closed, away) and absence."""
-    absence = partner.absence_on(day)
-    if absence is not None:
-        return "away", absence
-    if not partner.referrals.accepts:
-        return "closed", None
-    return partner.referrals.capacity, None
-
-
 def public_record(partner: Partner, url: str) -> dict[str, Any]:
     """Return the public data of ``partner`` as published in ``partners.json``."""
     return {
@@ -94,6 +86,10 @@ def public_record(partner: Partner, url: str) -> dict[str, Any]:
                      "country": partner.location.country},
         "postal_prefixes": partner.service_area.postal_prefixes,
         "remote": partner.service_area.remote,
+        # The places the router compares with a request's (``generator/places.py``).
+        "places": sorted(place_key(place) for place in places_served(
+            partner.location.country, partner.service_area.postal_prefixes,
+            partner.service_area.remote)),
         "accepts": partner.referrals.accepts,
         "capacity": partner.referrals.capacity,
         "absences": [
@@ -157,11 +153,15 @@ class Renderer:
             settings=network.settings,
             partners=network.partners,
             today=options.today,
-            status=lambda p: status(p, options.today),
+            # The profile alone: members' statements are the service's, merged in when viewed.
+            status=lambda p: availability(p, options.today),
             service_label=self.service_label,
             language_name=lambda code: language_name(code, options.language),
             i18n=script_json({k: self.t[k] for k in _JS_STRINGS}),
             card=self.card,
+            # Where the pages read the members' current availability: our own service.
+            availability_url=options.form_service_url.rstrip("/") + "/api/availability",
+            frame_days=DEFAULT_FRAME.days,
         )
 
     def date(self, day: dt.date) -> str:

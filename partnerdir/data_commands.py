@@ -32,6 +32,11 @@ COLUMNS = (
     ("received", "received"),
     ("accepted", "accepted"),
     ("declined", "declined"),
+    ("declined_capacity", "full"),
+    ("declined_expertise", "no expertise"),
+    ("declined_absent", "absent"),
+    ("declined_area", "off area"),
+    ("declined_spam", "spam"),
     ("timed_out", "timed out"),
     ("open", "open"),
     ("withdrawn", "withdrawn"),
@@ -112,8 +117,9 @@ def ledger(root: Path, start: dt.datetime | None, end: dt.datetime | None,
     """Show the referral ledger: per member, referrals given and received and their outcome.
 
     Given counts requests a member passed on (by reason: capacity, expertise, absence); received
-    counts offers to the member and splits them into accepted, declined, timed out, open and
-    withdrawn; response h is the mean time to accept or decline; feedback, contact, done and
+    counts offers to the member and splits them into accepted, declined (by the member's reason:
+    full, no expertise, absent, off area, spam), timed out, open and withdrawn; response h is
+    the mean time to accept or decline; feedback, contact, done and
     satisfaction (1–5) come from clients' answers to the follow-up. Balance is accepted minus
     given. Matching ranks members by the same numbers. Times are UTC.
     """

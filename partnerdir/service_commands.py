@@ -15,6 +15,7 @@ from partnerdir.settings import variable
 from partnerdir.settings_command import shown
 
 if TYPE_CHECKING:
+    from form_service.sync import Outcome
     from partnerdir.settings import Settings
 
 
@@ -45,6 +46,7 @@ def worker(root: Path, workers: int) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings.from_env({"root": str(root)})
+    _first_round(settings)
     try:
         backend = Backend.start(settings)
     except ProfileError as exc:
@@ -61,11 +63,86 @@ def worker(root: Path, workers: int) -> None:
     stop = threading.Event()
     poller = threading.Thread(target=tasks.poll, args=(stop,), name="poll", daemon=True)
     poller.start()
-    consumer = tasks.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    # An idle queue in SQLite is polled with a growing pause; at most a second of it keeps a
+    # webhook's fetch and a member's answer from waiting (Redis hands tasks over at once).
+    consumer = tasks.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                          max_delay=1.0)
     try:
         consumer.run()
     finally:
         stop.set()
+
+
+def _first_round(settings: Settings) -> None:
+    """Follow the repository once before the first checkout: a server that only follows it
+    may have no profiles of its own to start with."""
+    from form_service.checkouts import SyncError
+    from form_service.sync import current_checkout
+    from form_service.sync import sync as sync_round
+
+    if settings.network_git and current_checkout(settings) is None:
+        try:
+            outcome = sync_round(settings)
+        except SyncError as exc:
+            click.echo(f"Cannot follow the repository yet ({exc}); trying again later.", err=True)
+            return
+        click.echo(f"Network at {outcome.commit.sha}: {outcome.result}.")
+
+
+@click.command()
+@click.pass_obj
+def sync(root: Path) -> None:
+    """Follow the network's repository once: fetch, check, use the newest commit if valid.
+
+    For cron, beside or instead of the worker's own rounds; needs PARTNERDIR_NETWORK_GIT. The
+    service and the worker read a new commit within seconds. An invalid newest commit is
+    refused: the last valid one stays in use, its problems are printed, the coordinator gets
+    one mail per commit, and the exit code is 1.
+    """
+    from form_service.checkouts import SyncError
+    from form_service.sync import Result
+    from form_service.sync import sync as sync_round
+    from partnerdir.settings import Settings
+
+    settings = Settings.from_env({"root": str(root)})
+    if not settings.network_git:
+        raise click.ClickException(
+            f"{variable('network_git')} is not set, so the service reads the profiles in "
+            f"{settings.root}; set it to the repository to follow.")
+    try:
+        outcome = sync_round(settings)
+    except SyncError as exc:
+        raise click.ClickException(
+            f"{exc}\nNothing was changed; check {variable('network_git')} and "
+            f"{variable('network_branch')}.") from exc
+    commit = outcome.commit
+    if outcome.result is Result.CURRENT:
+        click.echo(f"Already current: {settings.network_branch} is at {commit.sha}.")
+    elif outcome.result is Result.SWAPPED:
+        click.echo(f"Swapped to {commit.sha} ({commit.subject}); the service and the worker "
+                   "use it within seconds.")
+    else:
+        for problem in outcome.problems:
+            click.echo(str(problem))
+        kept = outcome.in_use or f"the profiles in {settings.root}"
+        click.echo(f"Refused {commit.sha} ({commit.subject}, {commit.author}): "
+                   f"{len(outcome.problems)} problem(s). Still in use: {kept}.")
+        _report(settings, outcome)
+        raise click.exceptions.Exit(1)
+
+
+def _report(settings: Settings, outcome: Outcome) -> None:
+    """Queue the coordinator's mail about a refused commit (sent by the worker)."""
+    from form_service.backend import Backend
+    from form_service.sync import report
+
+    try:
+        report(Backend.start(settings), outcome)
+    except ProfileError:
+        click.echo("No valid network to take the coordinator's address from: nobody was "
+                   "mailed.", err=True)
+    except (OperationalError, ArgumentError) as exc:
+        raise database_problem(settings, exc, "partnerdir sync") from exc
 
 
 @click.group()
@@ -93,4 +170,5 @@ def upgrade(root: Path) -> None:
 def register(group: click.Group) -> None:
     """Add the service commands to ``group``."""
     group.add_command(worker)
+    group.add_command(sync)
     group.add_command(db)

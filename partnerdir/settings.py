@@ -9,6 +9,7 @@ An unset or empty variable means the default; ``{root}`` in a default is the net
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -35,6 +36,13 @@ def _folder(text: str) -> Path:
 def _address(text: str) -> str:
     # Links are joined as address + path, so an address always ends with exactly one slash.
     return text.rstrip("/") + "/"
+
+
+def _branch(text: str) -> str:
+    # The name goes into a git refspec, where a leading "-" or a ".." would mean something else.
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._/-]*", text) or ".." in text:
+        raise ValueError(f"must be a branch name such as main, not {text!r}")
+    return text
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {"int": _whole, "str": str, "Path": _folder}
@@ -89,11 +97,22 @@ class Settings:
         "14", "Days after an accept until the client is asked how it went; 0: never.", least=0)
     feedback_link_days: int = setting(
         "30", "Days the feedback link in a follow-up mail stays valid.", least=1)
+    member_link_days: int = setting(
+        "60", "Days the member page link in a mail to a member stays valid.", least=1)
     retention_days: int = setting(
         "180", "Days after receipt when a client's personal data is erased.", least=1)
     form_service_url: str = setting(
         "", "Where the site's request form posts; empty: form_service_url in network.yaml, "
         "else the site's own server.")
+    network_git: str = setting(
+        "", "Git repository the service follows (URL or path); empty: the profiles in root.")
+    network_branch: str = setting(
+        "main", "Branch of PARTNERDIR_NETWORK_GIT that is followed.", parse=_branch)
+    network_sync_seconds: int = setting(
+        "300", "Seconds between two fetches of PARTNERDIR_NETWORK_GIT by the worker.", least=1)
+    webhook_secret: str = setting(
+        "", "Secret of the push webhook POST /hooks/git; empty: the hook refuses every call.",
+        secret=True)
     serve_host: str = setting("127.0.0.1", "Address 'partnerdir serve' listens on.")
     serve_port: int = setting("8000", "Port of the site under 'partnerdir serve'.", least=1)
     serve_service_port: int = setting(

@@ -189,3 +189,10 @@ def test_the_architecture_names_only_files_that_exist() -> None:
                for p in (REPO / package).glob("*.py") if not p.stem.startswith("_")}
     unnamed = {m for m in modules if not re.search(rf"\b{m}\b", text)}
     assert sorted(unnamed) == []
+
+
+def test_the_member_guide_says_on_its_first_screen_what_to_do_when_ill() -> None:
+    first_screen = text(MEMBERS).split("\n## ", 1)[0]
+    assert "**Krank, im Urlaub oder ausgebucht?**" in first_screen
+    assert "Mitgliederseite" in first_screen and "`/m/`" in first_screen
+    assert len(first_screen.splitlines()) <= 25

@@ -1,6 +1,7 @@
-/* Directory behaviour: availability computed on the day the page is viewed, filters, and the
-   request form posted as JSON with the answer shown in place. Without JavaScript every page
-   still shows every partner and the form posts as a plain HTML form. */
+/* Directory behaviour: availability computed on the day the page is viewed and merged with the
+   members' current availability from the form service, filters, and the request form posted as
+   JSON with the answer shown in place. Without JavaScript every page still shows every partner
+   with the availability of the build, and the form posts as a plain HTML form. */
 (function () {
   "use strict";
 
@@ -10,6 +11,10 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function isoDay(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+  function addDays(iso, days) {
+    var p = iso.split("-");
+    return isoDay(new Date(+p[0], +p[1] - 1, +p[2] + days));
+  }
   var today = isoDay(new Date());
 
   function longDate(iso) {
@@ -37,12 +42,91 @@
     return (value || "").split(" ").filter(Boolean).map(function (pair) { return pair.split("/"); });
   }
 
+  /* What the service says about each member today ({slug: {state, until, deputy, planned,
+     paused}}), once its availability document arrived; until then, and when it does not, the
+     build's. */
+  var current = {};
+
+  function slugOf(badge) {
+    var holder = badge.closest("[data-slug], .pd-card");
+    return holder ? holder.getAttribute("data-slug") || holder.id.slice(2) : "";
+  }
+
+  /* Whether a member takes requests from `start` to `end` (ISO days): the router's rules
+     "accepts referrals", "is not full" and "is neither absent nor fully booked then"
+     (form_service/eligibility.py) over the profile and what the member said since. */
+  function freeIn(e, start, end) {
+    var now = current[e.slug];
+    var capacity = e.capacity;
+    var blocked = e.absences.slice();
+    if (now) {
+      if (!now.until) {
+        if (now.state !== "away") { capacity = now.state; }  // the profile as the service has it
+      } else if (now.state === "full" || now.state === "away") {
+        blocked.push([today, now.until]);
+      }
+      if (now.planned) { blocked.push([now.planned.from, now.planned.until]); }
+    }
+    if (capacity !== "available" && capacity !== "limited") { return false; }
+    return !blocked.some(function (p) { return p[0] <= end && start <= p[1]; });
+  }
+
+  /* Whether the router keeps `service` away from a member who lately declined it as not their
+     expertise: the rule "has not lately called the service outside their expertise", whose
+     pauses the document gives with their last day (the service's day, UTC). */
+  function paused(e, service) {
+    var now = current[e.slug];
+    var pauses = (now && now.paused) || {};
+    return Object.prototype.hasOwnProperty.call(pauses, service) &&
+      pauses[service] >= new Date().toISOString().slice(0, 10);
+  }
+
+  /* The places that would serve a client, as generator/places.py builds them. */
+  function placesWanted(country, postal, remote) {
+    var digits = (postal || "").replace(/[^0-9]/g, "");
+    var wanted = remote ? ["*"] : [];
+    for (var n = 1; n <= digits.length; n++) { wanted.push(country + ":" + digits.slice(0, n)); }
+    return wanted;
+  }
+
+  function shares(offered, wanted) {
+    return wanted.some(function (key) { return offered.indexOf(key) >= 0; });
+  }
+
+  function showDeputy(badge, now) {
+    var line = badge.parentNode;
+    var slot = line.querySelector(".pd-deputy");
+    var deputy = now && now.state === "away" && now.deputy;
+    // An absence from the profile names its deputy in the list of absences already.
+    var listed = deputy && document.querySelector(
+      '.pd-absences li:not([hidden]) a[href$="/' + CSS.escape(deputy) + '/"]');
+    if (!deputy || listed) {
+      if (slot) { slot.hidden = true; }
+      return;
+    }
+    if (!slot) {
+      slot = document.createElement("span");
+      slot.className = "pd-deputy";
+      line.appendChild(slot);
+    }
+    var link = document.createElement("a");
+    link.href = "../" + encodeURIComponent(deputy) + "/";
+    link.textContent = deputy;
+    slot.textContent = " – " + say("deputy");
+    slot.appendChild(link);
+    slot.hidden = false;
+  }
+
   function refreshBadges() {
     document.querySelectorAll(".pd-badge[data-capacity]").forEach(function (badge) {
-      var s = status(badge.getAttribute("data-capacity"), parseAway(badge.getAttribute("data-away")), today);
-      var label = s[0] === "away" ? say("away", { date: longDate(s[1]) }) : say(s[0]);
+      var now = current[slugOf(badge)];
+      var s = now ? [now.state, now.until]
+        : status(badge.getAttribute("data-capacity"), parseAway(badge.getAttribute("data-away")), today);
+      var label = s[0] === "away" ? say("away", { date: longDate(s[1]) })
+        : s[0] === "full" && s[1] ? say("full_until", { date: longDate(s[1]) }) : say(s[0]);
       badge.className = "pd-badge pd-badge--" + s[0];
       if (label && badge.textContent !== label) { badge.textContent = label; }
+      if (badge.closest(".pd-partner__status")) { showDeputy(badge, now); }
     });
     document.querySelectorAll(".pd-absences li[data-to]").forEach(function (item) {
       if (item.getAttribute("data-to") < today) { item.hidden = true; }
@@ -68,8 +152,13 @@
       postal: document.getElementById("pd-f-postal"),
       country: document.getElementById("pd-f-country"),
       language: document.getElementById("pd-f-language"),
-      available: document.getElementById("pd-f-available")
+      remote: document.getElementById("pd-f-remote"),
+      available: document.getElementById("pd-f-available"),
+      from: document.getElementById("pd-f-from"),
+      until: document.getElementById("pd-f-until")
     };
+    var home = root.getAttribute("data-country");
+    var frameDays = +root.getAttribute("data-frame-days");
     fetch(root.getAttribute("data-base") + "partners.json", { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error("partners.json: " + response.status); }
@@ -84,9 +173,7 @@
             card: document.getElementById("p-" + p.slug),
             services: p.services,
             languages: p.languages,
-            country: p.location.country,
-            prefixes: p.postal_prefixes,
-            remote: p.remote,
+            places: p.places,
             capacity: p.accepts ? p.capacity : "closed",
             text: [p.name, p.tagline || "", p.location.city, p.location.postal_code]
               .concat(p.services.map(function (s) { return labels[s] || s; })).join(" ").toLowerCase(),
@@ -94,22 +181,42 @@
           };
         }).filter(function (e) { return e.card; });
 
+        /* The router's rule for a request with the filters' service, place, language and time
+           frame: the keys it shares with each member (partners.json publishes the keys members
+           offer), then whether the member is free then and the service is not paused for them.
+           Empty filters match every member. */
         function matches(e, f) {
           for (var w = 0; w < f.words.length; w++) {
             if (e.text.indexOf(f.words[w]) < 0) { return false; }
           }
-          if (f.service && e.services.indexOf(f.service) < 0) { return false; }
-          if (f.language && e.languages.indexOf(f.language) < 0) { return false; }
-          // Prefixes are digits within the member's country, as the form service compares them.
-          if (f.postal && !e.remote && ((f.country && e.country !== f.country) || !e.prefixes.some(function (pre) {
-            return f.postal.indexOf(pre) === 0 || pre.indexOf(f.postal) === 0;
-          }))) { return false; }
+          var wanted = {
+            services: f.service ? [f.service] : null,
+            languages: f.language ? [f.language] : null,
+            places: f.postal || f.remote ? placesWanted(f.country || home, f.postal, f.remote) : null
+          };
+          for (var key in wanted) {
+            if (wanted[key] && !shares(e[key], wanted[key])) { return false; }
+          }
           if (f.available) {
-            var s = status(e.capacity, e.absences, today)[0];
-            if (s !== "available" && s !== "limited") { return false; }
+            // Without a time frame a request is about the next days, as the router takes it.
+            var start = f.from || today;
+            var end = f.until || addDays(start > today ? start : today, frameDays);
+            if (!freeIn(e, start, end)) { return false; }
+            if (f.service && paused(e, f.service)) { return false; }
           }
           return true;
         }
+
+        /* The directory's filter for tests and tools: the slugs of the members `f` shows. */
+        window.partnerdir = {
+          filter: function (f) {
+            var full = { words: [], service: "", postal: "", country: "", language: "",
+                         remote: false, available: false, from: "", until: "" };
+            Object.keys(f).forEach(function (k) { full[k] = f[k]; });
+            return entries.filter(function (e) { return matches(e, full); })
+              .map(function (e) { return e.slug; });
+          }
+        };
 
         var list = document.getElementById("pd-cards");
         var results = document.createElement("div");
@@ -148,9 +255,12 @@
             postal: fields.postal.value.replace(/\D+/g, ""),
             country: fields.country ? fields.country.value : "",
             language: fields.language.value,
-            available: fields.available.checked
+            remote: fields.remote.checked,
+            available: fields.available.checked,
+            from: fields.from.value,
+            until: fields.until.value
           };
-          var active = f.words.length || f.service || f.postal || f.language || f.available;
+          var active = f.words.length || f.service || f.postal || f.language || f.remote || f.available;
           if (!active && results.hidden) { return; }  // still the full list from the server
           matched = entries.filter(function (e) { return matches(e, f); });
           // Thousands of cards: rather than hiding each one that does not match, hide the
@@ -168,9 +278,19 @@
           if (f.postal) { params.set("postal_code", f.postal); }
           if (f.postal && f.country) { params.set("country", f.country); }
           if (f.language) { params.set("language", f.language); }
+          if (f.remote) { params.set("remote", "1"); }
           if (f.available) { params.set("available", "1"); }
+          if (f.from) { params.set("needed_from", f.from); }
+          if (f.until) { params.set("needed_until", f.until); }
           var query = params.toString();
           history.replaceState(null, "", query ? "?" + query : location.pathname);
+          // The request form starts from what the client chose here, "available" aside.
+          params.delete("q");
+          params.delete("available");
+          var ask = params.toString();
+          root.querySelectorAll("a.pd-ask").forEach(function (link) {
+            link.href = link.getAttribute("href").split("?")[0] + (ask ? "?" + ask : "");
+          });
         }
 
         var initial = new URLSearchParams(location.search);
@@ -179,12 +299,16 @@
         fields.postal.value = initial.get("postal_code") || "";
         if (fields.country && initial.get("country")) { fields.country.value = initial.get("country"); }
         fields.language.value = initial.get("language") || "";
+        fields.remote.checked = initial.get("remote") === "1";
         fields.available.checked = initial.get("available") === "1";
+        fields.from.value = initial.get("needed_from") || "";
+        fields.until.value = initial.get("needed_until") || "";
         form.hidden = false;
         form.addEventListener("input", apply);
         form.addEventListener("change", apply);
         form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
         form.addEventListener("reset", function () { setTimeout(apply, 0); });
+        merged.push(function () { if (!results.hidden) { apply(); } });
         apply();
       })
       .catch(function (error) { console.warn("filters unavailable:", error.message); });
@@ -192,11 +316,13 @@
 
   function setupRequest(form) {
     var params = new URLSearchParams(location.search);
-    ["service", "country", "postal_code", "language", "referred_by", "reason"].forEach(function (name) {
+    ["service", "country", "postal_code", "language", "referred_by", "reason", "remote",
+     "needed_from", "needed_until"].forEach(function (name) {
       var value = params.get(name);
       var field = form.elements[name];
       if (!value || !field) { return; }
       if (field.tagName === "SELECT" && !field.querySelector('option[value="' + CSS.escape(value) + '"]')) { return; }
+      if (field.type === "checkbox") { field.checked = value === "1"; return; }
       field.value = value;
     });
     if (form.elements.referred_by.value) { document.getElementById("pd-referred").hidden = false; }
@@ -273,7 +399,34 @@
     });
   }
 
+  /* Listeners called once the service's availability has been merged in. */
+  var merged = [refreshBadges];
+
+  /* Read the members' current availability from our own form service, once per page view and
+     after the page is shown. A slow or unreachable service leaves the build's availability in
+     place, without a message: it is what the page showed already. */
+  function readAvailability(url) {
+    if (!url || !window.fetch || !window.AbortController) { return; }
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, 2500);
+    fetch(url, { credentials: "omit", signal: controller.signal })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        // The document speaks of the service's day (UTC, as routing counts days). From another
+        // day (a clock that is off, a page left open) the profile computed for the day viewed
+        // is closer.
+        var day = new Date().toISOString().slice(0, 10);
+        if (!data || !data.members || String(data.generated).slice(0, 10) !== day) { return; }
+        current = data.members;
+        merged.forEach(function (listener) { listener(); });
+        node.setAttribute("data-merged", data.generated || "");
+      })
+      .catch(function () { return null; })  // the build's availability stays; see above
+      .then(function () { clearTimeout(timer); });
+  }
+
   refreshBadges();
+  if (node) { readAvailability(node.getAttribute("data-availability")); }
   var directory = document.getElementById("pd-directory");
   if (directory) { setupDirectory(directory); }
   var request = document.getElementById("pd-request");

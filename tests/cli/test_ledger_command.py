@@ -32,14 +32,18 @@ def test_ledger_command_as_json(history: Backend, monkeypatch: pytest.MonkeyPatc
     for slug, expected in EXPECTED.items():
         assert members[slug] == expected.as_dict()
     assert members["mueller-it"]["given_absence"] == 1 and members["mueller-it"]["balance"] == -1
-    assert members["kaya-systemhaus"]["received"] == 0
+    assert members["kaya-systemhaus"]["declined_spam"] == 1
+    assert members["lingua-franca"]["received"] == 0
 
 
 def test_ledger_command_as_csv(history: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = {r["partner"]: r for r in csv.DictReader(io.StringIO(
         invoke(history, monkeypatch, *PERIOD_ARGS, "--format", "csv")))}
-    assert rows["schmidt-netzwerke"]["declined"] == "2"
-    assert rows["schmidt-netzwerke"]["response_hours"] == "2.17"
+    assert rows["schmidt-netzwerke"]["declined"] == "3"
+    assert [rows["schmidt-netzwerke"][f"declined_{reason}"] for reason in
+            ("capacity", "expertise", "absent", "area", "spam")] == ["1", "1", "0", "1", "0"]
+    assert rows["mueller-it"]["declined_absent"] == "1"
+    assert rows["schmidt-netzwerke"]["response_hours"] == "1.88"
     assert rows["bildwerk-fotografie"]["response_hours"] == ""
     assert rows["mueller-it"]["timed_out"] == "1"
 
@@ -49,11 +53,15 @@ def test_ledger_command_as_table(history: Backend, monkeypatch: pytest.MonkeyPat
     assert lines[0] == "Referral ledger from 2026-10-04 to 2026-11-03 (UTC)"
     assert lines[2].split()[:3] == ["member", "given", "capacity"]
     cells = {line.split()[0]: line.split() for line in lines[3:]}
-    # member given capacity expertise absence received accepted declined timed-out open
-    # withdrawn response-h feedback contact done satisfaction balance
-    assert cells["schmidt-netzwerke"] == ["schmidt-netzwerke", "1", "1", "0", "0", "4", "1", "2",
-                                          "0", "0", "1", "2.17", "1", "1", "1", "5.00", "0"]
-    assert cells["total"][:7] == ["total", "4", "1", "1", "1", "7", "2"]
+    assert "declined  full  no expertise  absent  off area  spam  timed out" in lines[2]
+    # member given capacity expertise absence received accepted declined, by reason: full,
+    # no expertise, absent, off area, spam; timed-out open withdrawn response-h feedback
+    # contact done satisfaction balance
+    assert cells["schmidt-netzwerke"] == ["schmidt-netzwerke", "1", "1", "0", "0", "5", "1", "3",
+                                          "1", "1", "0", "1", "0", "0", "0", "1", "1.88", "1",
+                                          "1", "1", "5.00", "0"]
+    assert cells["total"][:13] == ["total", "4", "1", "1", "1", "10", "2", "5",
+                                   "1", "1", "1", "1", "1"]
     everything = invoke(history, monkeypatch).splitlines()
     assert everything[0] == "Referral ledger from the beginning to today (UTC)"
     assert {line.split()[0]: line.split() for line in everything[3:]}["mueller-it"][1] == "3"

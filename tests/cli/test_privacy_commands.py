@@ -124,7 +124,7 @@ def test_delete_stops_a_request_in_progress(
         assert session.scalars(select(Assignment.state)).all() == ["withdrawn"]
     # The member's link no longer hands over anybody, and nothing more is sent.
     assert "bereits beantwortet" in client.post(accept).get_data(as_text=True)
-    assert run_sweep(app, 3 * DAY) == {"expired": 0, "routed": 0, "erased": 0, "followed_up": 0,
-                                       "sent": 0}
+    assert run_sweep(app, 3 * DAY) == {"expired": 0, "routed": 0, "reminded": 0, "erased": 0,
+                                       "followed_up": 0, "sent": 0}
     assert len(smtp.mailbox.messages) == 2
     assert [value for value in PERSONAL if value in stored_text(backend)] == []

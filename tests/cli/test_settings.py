@@ -20,8 +20,9 @@ def test_the_defaults_are_those_of_a_local_setup(tmp_path: Path) -> None:
         site_url="http://127.0.0.1:8000/", service_url="http://127.0.0.1:5000/",
         rate_limit="5/minute;50/day", max_body_bytes=16384, accept_deadline_hours=48,
         link_max_age_days=14, consent_version="2026-11", trusted_proxies=0, mail_from="",
-        followup_days=14, feedback_link_days=30, retention_days=180, form_service_url="",
-        serve_host="127.0.0.1", serve_port=8000, serve_service_port=5000,
+        followup_days=14, feedback_link_days=30, member_link_days=60, retention_days=180,
+        form_service_url="", network_git="", network_branch="main", network_sync_seconds=300,
+        webhook_secret="", serve_host="127.0.0.1", serve_port=8000, serve_service_port=5000,
     )
     assert settings.site_origin == "http://127.0.0.1:8000"
 
@@ -62,7 +63,13 @@ def test_overrides_come_before_the_environment() -> None:
     ("feedback_link_days", "0", "PARTNERDIR_FEEDBACK_LINK_DAYS must be at least 1, not 0"),
     ("max_body_bytes", "16k", "PARTNERDIR_MAX_BODY_BYTES must be a whole number, not '16k'"),
     ("serve_port", "0", "PARTNERDIR_SERVE_PORT must be at least 1, not 0"),
-], ids=["retention", "followup", "feedback-link", "not-a-number", "port"])
+    ("network_sync_seconds", "0", "PARTNERDIR_NETWORK_SYNC_SECONDS must be at least 1, not 0"),
+    ("network_branch", "--upload-pack=touch",
+     "PARTNERDIR_NETWORK_BRANCH must be a branch name such as main, not '--upload-pack=touch'"),
+    ("network_branch", "main..x",
+     "PARTNERDIR_NETWORK_BRANCH must be a branch name such as main, not 'main..x'"),
+], ids=["retention", "followup", "feedback-link", "not-a-number", "port", "sync-interval",
+        "branch-option", "branch-dots"])
 def test_a_bad_value_names_its_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingError) as raised:
         Settings.from_env(environ={f"PARTNERDIR_{name.upper()}": value})

@@ -137,7 +137,7 @@ def test_members_serve_postal_prefixes_in_their_own_country(
     assert client.post("/api/requests", json=request).status_code == 201
     run_sweep(two_countries)
     # The one member of the country declines: nobody is left, as both serve prefix 60.
-    client.post(link_path(body(smtp.mailbox.messages[-1]), "decline"))
+    client.post(link_path(body(smtp.mailbox.messages[-1]), "decline"), data={"reason": "area"})
     run_sweep(two_countries)
     with backend_of(two_countries).sessions() as session:
         assert session.scalars(select(Assignment.partner)).all() == [offered]

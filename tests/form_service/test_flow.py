@@ -26,7 +26,8 @@ def submit(client: FlaskClient, **overrides: object) -> str:
 
 def test_accept_exchanges_contacts(app: Flask, client: FlaskClient, smtp: SmtpServer) -> None:
     submit(client, referred_by="mueller-it", reason="absence")
-    assert run_sweep(app) == {"expired": 0, "routed": 1, "erased": 0, "followed_up": 0, "sent": 2}
+    assert run_sweep(app) == {"expired": 0, "routed": 1, "reminded": 0, "erased": 0,
+                              "followed_up": 0, "sent": 2}
     confirmation = smtp.mailbox.to("eva@kunde.example")
     assert [m["Subject"] for m in confirmation] == ["Ihre Anfrage ist angekommen"]
     # mueller-it is away over Christmas and names schmidt-netzwerke as deputy.
@@ -40,6 +41,8 @@ def test_accept_exchanges_contacts(app: Flask, client: FlaskClient, smtp: SmtpSe
     accept = link_path(text, "accept")
     page = client.get(accept)
     assert page.status_code == 200 and b"<form method=\"post\">" in page.data
+    # Link scanners in mail programs fetch links, some with HEAD: neither may accept.
+    assert client.head(accept).status_code == 200
     with backend_of(app).sessions() as session:
         assert session.scalar(select(Assignment.state)) == "offered"
 
@@ -65,7 +68,7 @@ def test_decline_asks_the_next_member(app: Flask, client: FlaskClient, smtp: Smt
     submit(client)
     run_sweep(app)
     first = smtp.mailbox.messages[-1]
-    client.post(link_path(body(first), "decline"))
+    client.post(link_path(body(first), "decline"), data={"reason": "capacity"})
     run_sweep(app)
     second = smtp.mailbox.messages[-1]
     assert second["To"] != first["To"] and second["Subject"] == "Neue Anfrage: IT-Betreuung"
@@ -97,6 +100,33 @@ def test_nobody_left_goes_to_the_coordinator(app: Flask, client: FlaskClient,
         assert session.scalar(select(ClientRequest.status)) == "coordinator"
 
 
+@pytest.mark.parametrize(
+    ("language", "found", "nobody"),
+    [
+        ("de", "Wir suchen jetzt ein passendes Mitglied",
+         "kümmert sich die Koordination des Netzwerks persönlich darum"),
+        ("en", "We are now looking for a fitting member",
+         "the network's coordinator takes care of it personally"),
+    ],
+)
+def test_the_confirmation_says_truthfully_who_takes_care(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, language: str, found: str, nobody: str
+) -> None:
+    submit(client, language=language, email="gefunden@kunde.example")
+    # The only legal adviser does not accept referrals: the coordinator takes over.
+    submit(client, language=language, email="niemand@kunde.example",
+           service="rechtsberatung", postal_code="70173")
+    run_sweep(app)
+    [matched] = smtp.mailbox.to("gefunden@kunde.example")
+    [unmatched] = smtp.mailbox.to("niemand@kunde.example")
+    assert found in body(matched) and nobody not in body(matched)
+    assert nobody in body(unmatched) and found not in body(unmatched)
+    assert nobody.replace("'", "&#39;") in str(unmatched.get_body(("html",)).get_content())
+    # The receipt still goes out before the offer, in the same transaction.
+    kinds = [m["Message-ID"].split(".")[0] for m in smtp.mailbox.messages]
+    assert kinds[:2] == ["<confirmation", "<offer"]
+
+
 def test_every_declined_member_leads_to_the_coordinator(app: Flask, client: FlaskClient,
                                                         smtp: SmtpServer) -> None:
     submit(client, service="sanitaer", postal_code="60311")
@@ -105,7 +135,7 @@ def test_every_declined_member_leads_to_the_coordinator(app: Flask, client: Flas
         last = smtp.mailbox.messages[-1]
         if not last["Subject"].startswith("Neue Anfrage"):
             break
-        client.post(link_path(body(last), "decline"))
+        client.post(link_path(body(last), "decline"), data={"reason": "area"})
     assert smtp.mailbox.messages[-1]["To"] == "koordination@empfehlungsnetz.example"
 
 
@@ -141,8 +171,8 @@ def test_double_submit_creates_one_request(app: Flask, client: FlaskClient) -> N
 def test_honeypot_gets_quiet_success_and_no_routing(app: Flask, client: FlaskClient,
                                                     smtp: SmtpServer) -> None:
     submit(client, website="https://spam.example")
-    assert run_sweep(app) == {"expired": 0, "routed": 0, "erased": 0, "followed_up": 0,
-                              "sent": 0}
+    assert run_sweep(app) == {"expired": 0, "routed": 0, "reminded": 0, "erased": 0,
+                              "followed_up": 0, "sent": 0}
     with backend_of(app).sessions() as session:
         assert session.scalar(select(func.count()).select_from(ClientRequest)) == 0
     assert smtp.mailbox.messages == []

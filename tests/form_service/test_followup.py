@@ -106,6 +106,7 @@ def test_feedback_through_the_link_reaches_the_referring_member(
     assert page.status_code == 200
     assert '<form method="post">' in html and "Hatten Sie Kontakt mit Schmidt Netzwerke?" in html
     assert html.count('name="satisfaction"') == 5
+    assert client.head(path).status_code == 200
     with backend_of(app).sessions() as session:
         assert session.scalar(select(Feedback.id)) is None  # GET changes nothing
 

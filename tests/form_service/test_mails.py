@@ -19,7 +19,7 @@ from tests.form_service.history import T0, D
 from tests.servers import SmtpServer
 
 KINDS = ("confirmation", "offer", "contact_member", "contact_client", "referrer", "coordinator",
-         "followup", "outcome")
+         "followup", "outcome", "member_link", "reminder", "refused_commit")
 TEMPLATES = Path(mails.__file__).parent / "templates" / "mail"
 
 
@@ -48,15 +48,18 @@ def test_every_kind_is_queued_with_its_subject(history: Backend) -> None:
         subjects.setdefault(kind, set()).add(subject)
     assert subjects == {
         "confirmation": {"Ihre Anfrage ist angekommen"},
-        "offer": {"Neue Anfrage: IT-Betreuung", "Neue Anfrage: Fotografie"},
+        "offer": {"Neue Anfrage: IT-Betreuung", "Neue Anfrage: Fotografie",
+                  "Neue Anfrage: Netzwerk & WLAN"},
         "contact_member": {"Kontaktdaten Ihres neuen Kunden"},
         "contact_client": {"Schmidt Netzwerke kümmert sich um Ihre Anfrage",
                            "Müller IT-Service kümmert sich um Ihre Anfrage"},
         "referrer": {"Ihre Empfehlung wurde übernommen"},
         "coordinator": {"Anfrage ohne Partner: IT-Betreuung",
-                        "Anfrage ohne Partner: Rechtsberatung"},
+                        "Anfrage ohne Partner: Rechtsberatung",
+                        "Als Spam gemeldet: Netzwerk & WLAN"},
         "followup": {"Hat alles geklappt?"},
         "outcome": {"Rückmeldung zu Ihrer Empfehlung"},
+        "reminder": {"Erinnerung: Anfrage Fotografie"},
     }
 
 

@@ -20,7 +20,7 @@ def test_no_server_errors_and_answers_match_the_description(tmp_path: Path) -> N
                    f"maildir://{tmp_path / 'mail'}", rate_limit="100000/minute")
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} == {"/api/requests", "/healthz"}
+    assert {op.path for op in operations} == {"/api/requests", "/api/availability", "/healthz"}
     checked: list[int] = []
 
     @given(data=st.data())
@@ -28,7 +28,8 @@ def test_no_server_errors_and_answers_match_the_description(tmp_path: Path) -> N
     def fuzz(data: st.DataObject) -> None:
         operation = data.draw(st.sampled_from(operations))
         case = data.draw(operation.as_strategy())
-        response = case.call()
+        # The test client hands over bodies as sent; a browser would unzip a gzipped one.
+        response = case.call(headers={"Accept-Encoding": "identity"})
         assert response.status_code < 500, response.text
         # Rules the description cannot express (a date in the past, addresses that only look
         # valid) answer 422 to schema-valid data, so that one check is left out.

@@ -88,6 +88,7 @@ class FormService:
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
+        self.server.server_close()  # the port refuses connections again, as a stopped service's
         self.app.extensions["partnerdir"].engine.dispose()
 
 

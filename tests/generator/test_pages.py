@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator.availability import availability
 from generator.loader import load_network
 from generator.markup import safe_markdown, script_json
-from generator.pages import Page, SiteOptions, render_site, site_options, status, title_text
+from generator.pages import Page, SiteOptions, render_site, site_options, title_text
 from partnerdir.cli import main
 from partnerdir.settings import Settings
 
@@ -63,7 +64,7 @@ def test_every_partner_and_service_gets_a_page() -> None:
 )
 def test_status_follows_absences(day: dt.date, expected: str) -> None:
     partner = load_network(REPO).partners["mueller-it"]
-    assert status(partner, day)[0] == expected
+    assert availability(partner, day).state == expected
 
 
 def test_partner_page_names_the_deputy_of_the_current_absence() -> None:

@@ -52,7 +52,7 @@ def visible_cards(page: Any) -> set[str]:
 def test_page_is_accessible_private_and_fits_a_phone(
     name: str, site: tuple[StaticServer, FormService], page: Any
 ) -> None:
-    static, _ = site
+    static, service = site
     requests: list[str] = []
     problems: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -60,8 +60,9 @@ def test_page_is_accessible_private_and_fits_a_phone(
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(static.url + PAGES[name], wait_until="networkidle")
     assert problems == []
-    foreign = [url for url in requests if not url.startswith(static.url)]
-    assert foreign == [], "requests left the site's origin"
+    # The pages read the members' current availability from our own form service.
+    foreign = [url for url in requests if not url.startswith((static.url, service.url))]
+    assert foreign == [], "requests left the site's and the service's origins"
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], "the page scrolls sideways at 375 px"
     page.add_script_tag(path=str(AXE))
@@ -81,6 +82,24 @@ def test_directory_is_complete_without_javascript(
     assert visible_cards(page) == set(load_network(REPO).partners)
     assert page.is_hidden("#pd-filters")
     context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280], ids=["phone", "desktop"])
+def test_each_filter_label_sits_by_its_control(
+    width: int, site: tuple[StaticServer, FormService], page: Any
+) -> None:
+    static, _ = site
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(static.url + "verzeichnis/")
+    page.wait_for_selector("#pd-filters:not([hidden])")
+    pairs = page.eval_on_selector_all("#pd-filters label[for]", """labels => labels.map(l => {
+        const a = l.getBoundingClientRect(), b = document.getElementById(l.htmlFor).getBoundingClientRect();
+        return [l.htmlFor, a.left - b.left, b.top - a.bottom];
+    })""")
+    assert len(pairs) >= 5
+    # Directly above its own control: the same left edge, and no more than a small gap between.
+    misplaced = [(name, dx, dy) for name, dx, dy in pairs if abs(dx) > 2 or not -1 <= dy <= 12]
+    assert misplaced == []
 
 
 def test_filters_narrow_the_directory(site: tuple[StaticServer, FormService], page: Any) -> None:
@@ -105,10 +124,14 @@ def test_filters_narrow_the_directory(site: tuple[StaticServer, FormService], pa
     assert munich_it <= visible_cards(page)
     page.fill("#pd-f-text", "")
     page.fill("#pd-f-postal", "04229")
-    leipzig = {s for s, p in network.partners.items() if p.service_area.remote
-               or any("04229".startswith(x) for x in p.service_area.postal_prefixes)}
+    leipzig = {s for s, p in network.partners.items()
+               if any("04229".startswith(x) for x in p.service_area.postal_prefixes)}
     assert visible_cards(page) == leipzig
     assert "postal_code=04229" in page.url
+    page.check("#pd-f-remote")  # as in the request form: then members working remotely too
+    assert visible_cards(page) == leipzig | {
+        s for s, p in network.partners.items() if p.service_area.remote}
+    page.uncheck("#pd-f-remote")
     page.fill("#pd-f-postal", "")
     page.select_option("#pd-f-service", "rechtsberatung")
     page.check("#pd-f-available")  # the only legal adviser takes no referrals
