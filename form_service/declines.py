@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from form_service.intake import FormError
 from form_service.models import Assignment, ClientRequest, DeclineReason
-from form_service.statements import MAX_DAYS
+from form_service.statements import last_day, until_error
 from form_service.strings import both
 
 EXPERTISE_PAUSE = dt.timedelta(days=30)
@@ -46,11 +46,6 @@ class DeclineForm(NamedTuple):
     pause_days: int
 
 
-def last_day(today: dt.date) -> dt.date:
-    """Return the latest day a member may ask to be offered nothing until."""
-    return today + dt.timedelta(days=MAX_DAYS)
-
-
 def form_for(today: dt.date) -> DeclineForm:
     """Return what the decline form offers on ``today``."""
     reasons = tuple(reason.value for reason in DeclineReason)
@@ -71,11 +66,9 @@ def parse_decline(data: Mapping[str, Any], today: dt.date) -> Decline:
         except ValueError:
             errors["until"] = [both("bad_date")]
         else:
-            if until < today:
-                errors["until"] = [both("date_past")]
-            elif until > last_day(today):
-                errors["until"] = [both("statement_too_far", days=MAX_DAYS,
-                                        last=last_day(today).isoformat())]
+            problem = until_error(until, today)
+            if problem is not None:
+                errors["until"] = [problem]
     if errors:
         raise DeclineError(errors)
     return Decline(DeclineReason(raw_reason), until)

@@ -19,7 +19,7 @@ from form_service.declines import form_for
 from form_service.extensions import limiter
 from form_service.links import LinkError, MemberLink, make_token, read_member_token
 from form_service.models import Assignment, AssignmentState, MemberState, utcnow
-from form_service.statements import MAX_DAYS, StatementError, current_statements, record
+from form_service.statements import StatementError, current_statements, last_day, record
 from form_service.strings import both
 from form_service.web import backend, nudge_worker
 from generator.availability import availability
@@ -88,7 +88,7 @@ def _page(partner: Partner, now: dt.datetime, errors: Mapping[str, list[str]],
         requests=requests, links=links, services=network.settings, deputies=deputies,
         names={p.slug: p.name for p in deputies}, decline=form_for(today),
         errors=errors, values=values, saved=saved,
-        last=today + dt.timedelta(days=MAX_DAYS), today=today,
+        last=last_day(today), today=today,
     )
 
 

@@ -30,6 +30,20 @@ class StatementError(FormError):
     """Raised with every field's messages when a statement cannot be recorded."""
 
 
+def last_day(today: dt.date) -> dt.date:
+    """Return the latest day a statement made on ``today`` may hold until."""
+    return today + dt.timedelta(days=MAX_DAYS)
+
+
+def until_error(until: dt.date, today: dt.date) -> str | None:
+    """Return the message for a last day outside ``today`` … ``last_day(today)``, else None."""
+    if until < today:
+        return both("date_past")
+    if until > last_day(today):
+        return both("statement_too_far", days=MAX_DAYS, last=last_day(today).isoformat())
+    return None
+
+
 def current_statements(session: Session, today: dt.date) -> dict[str, Statement]:
     """Return per member the statement that holds on ``today`` or later (none once ended)."""
     # A statement ends at most MAX_DAYS after it was made, so older rows can neither hold nor
@@ -96,11 +110,8 @@ def record(
         until, deputy, absence_reason = None, None, None
     elif until is None:
         err("until", "statement_until_required")
-    elif until < today:
-        err("until", "date_past")
-    elif until > today + dt.timedelta(days=MAX_DAYS):
-        err("until", "statement_too_far", days=MAX_DAYS,
-            last=(today + dt.timedelta(days=MAX_DAYS)).isoformat())
+    elif (problem := until_error(until, today)) is not None:
+        errors["until"] = [problem]
     elif start > until:
         err("starts_on", "date_order")
     elif start < today:

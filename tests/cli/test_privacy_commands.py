@@ -39,13 +39,18 @@ EXPORTED = {"client_request": "requests", "assignment": "assignments", "feedback
             "outbound_mail": "mails"}
 
 
-def test_export_covers_every_table_with_client_data(
-    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def eva_and_another_client(app: Flask, client: FlaskClient, smtp: SmtpServer) -> Backend:
+    """Play Eva's whole request and store another client's; return the app's backend."""
     eva_with_feedback(app, client, smtp)
     client.post("/api/requests", json={**REQUEST, **OTHER})
     run_sweep(app)
-    backend = backend_of(app)
+    return backend_of(app)
+
+
+def test_export_covers_every_table_with_client_data(
+    app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = eva_and_another_client(app, client, smtp)
     holding = {t.name for t in Base.metadata.sorted_tables
                if t.name == "client_request" or "request_id" in t.c}
     assert holding == set(EXPORTED), "export the new table in form_service.privacy.export"
@@ -82,10 +87,7 @@ def test_export_covers_every_table_with_client_data(
 def test_delete_erases_the_client_everywhere(
     app: Flask, client: FlaskClient, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    eva_with_feedback(app, client, smtp)
-    client.post("/api/requests", json={**REQUEST, **OTHER})
-    run_sweep(app)
-    backend = backend_of(app)
+    backend = eva_and_another_client(app, client, smtp)
     with backend.sessions() as session:
         counts = ledger(session)
 
