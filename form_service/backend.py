@@ -22,7 +22,11 @@ CHECK_SECONDS = 5.0
 """How often, at most, the profiles' modification times are looked at."""
 
 
-def _stamp(root: Path) -> tuple[str, float, int]:
+def _stamp(settings: Settings, root: Path) -> tuple[str, float, int]:
+    if root != settings.root:
+        # A synced checkout is written once and never changed in place: its name is enough,
+        # and the files of a large network need not be looked at every few seconds.
+        return str(root), 0.0, 0
     paths = [root / NETWORK_FILE, *(root / PARTNERS_DIR).glob("*.yaml")]
     return str(root), max((p.stat().st_mtime for p in paths if p.exists()), default=0.0), len(paths)
 
@@ -80,7 +84,7 @@ class Backend:
         with self._lock:
             self._checked = now
             folder = profiles_folder(self.settings)
-            stamp = _stamp(folder)
+            stamp = _stamp(self.settings, folder)
             if self._network is None or stamp != self._stamp:
                 # A broken edit keeps the last good network rather than stopping the service.
                 try:
@@ -97,7 +101,7 @@ class Backend:
     def install(self, network: Network) -> None:
         """Use ``network``, just checked and swapped in, at once rather than at the next look."""
         with self._lock:
-            self._use(network, _stamp(network.root))
+            self._use(network, _stamp(self.settings, network.root))
             self._checked = time.monotonic()
 
     @property
