@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The gettext catalogs, compiled; a catalog newer than its compiled file is read as it is.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard generator/locale/*/LC_MESSAGES/*.po form_service/locale/*/LC_MESSAGES/*.po))
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --use-fuzzy -i $< -o $@
+
+catalogs: $(CATALOGS)
+
+run: $(STAMP) catalogs
 	$(BIN)/partnerdir serve
 
-test: $(STAMP)
+test: $(STAMP) catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -28,4 +36,4 @@ bench: $(STAMP)
 	for script in tests/benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) site instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) site instance .pytest_cache .mypy_cache .ruff_cache $(CATALOGS)
