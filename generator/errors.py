@@ -28,3 +28,7 @@ class ProfileError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2026-12-21"
+"""What to do about a date that cannot be read, wherever it is found."""

@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
-import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING
 
 from generator.errors import Problem, ProfileError
+from generator.explain import validate
 from generator.model import SLUG_PATTERN, NetworkSettings, Partner
-from generator.yamlsource import Document, dotted, parse_yaml
+from generator.ownership import is_plain
+from generator.parallel import Forked, worthwhile
+from generator.scaffold import placeholder_problems
+from generator.yamlsource import Document, parse_yaml
+
+if TYPE_CHECKING:
+    from generator.profile_cache import ProfileCache
 
 NETWORK_FILE = "network.yaml"
 PARTNERS_DIR = "partners"
 _SLUG = re.compile(SLUG_PATTERN)
-
-# Friendlier words for pattern mismatches, by the name of the field.
-_PATTERN_MESSAGES = {
-    "maintainers": "must be an account name (letters, digits, hyphens)",
-    "admins": "must be an account name (letters, digits, hyphens)",
-    "deputy": "must be a partner slug: lowercase letters, digits and hyphens",
-    "services": "must be a service id: lowercase letters, digits and hyphens",
-    "id": "must be an id: lowercase letters, digits and hyphens",
-    "postal_prefixes": 'must be 1 to 5 digits in quotes, e.g. "80"',
-    "phone": 'must be a phone number such as "+49 89 1234567"',
-}
 
 
 @dataclass
@@ -53,99 +45,14 @@ class Network:
         return self.countries[0] if len(self.countries) == 1 else "DE"
 
 
-def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Return the keys a mapping at ``loc`` (inside ``model``) may have."""
-    annotation: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        info = next(
-            (f for n, f in annotation.model_fields.items() if (f.alias or n) == part), None
-        )
-        if info is None:
-            return []
-        annotation = _unwrap(info.annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [f.alias or n for n, f in annotation.model_fields.items()]
-    return []
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``list[...]``, ``X | None`` and ``Annotated`` down to a model class if there is one."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (list, typing.Union, types.UnionType):
-            models = [
-                a
-                for a in typing.get_args(annotation)
-                if a is not type(None)
-            ]
-            annotation = models[0] if len(models) == 1 else models[-1]
-            if origin is not list and len(models) != 1:
-                return annotation
-        else:
-            return annotation
-
-
-def _translate(doc: Document, model: type[BaseModel], error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if p not in ("function-after", "function-plain"))
-        kind = item["type"]
-        message = str(item["msg"]).removeprefix("Value error, ")
-        hint = ""
-        at_key = False
-        if kind == "extra_forbidden":
-            name = str(loc[-1])
-            allowed = _allowed_keys(model, loc[:-1])
-            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-            message = f"unknown field {name!r}"
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
-            at_key = True
-        elif kind == "missing":
-            message = "required field is missing"
-            hint = f"add {loc[-1]}: under {dotted(loc[:-1])}" if len(loc) > 1 else ""
-            problems.append(doc.problem(loc[:-1], f"{loc[-1]}: {message}", hint))
-            problems[-1] = Problem(
-                doc.file, problems[-1].line, problems[-1].column, dotted(loc), message, hint
-            )
-            continue
-        elif kind == "string_pattern_mismatch":
-            names = [p for p in loc if isinstance(p, str)]
-            message = _PATTERN_MESSAGES.get(names[-1] if names else "", "has the wrong form")
-        elif kind == "string_type" and isinstance(item.get("input"), int | float | bool):
-            hint = "put the value in quotes"
-        elif kind == "value_error":
-            # Model-level checks name the field first ("to: ..."): point at that field.
-            head, sep, rest = message.partition(": ")
-            if sep and re.fullmatch(r"[a-z_]+", head):
-                loc = (*loc, head)
-                message = rest
-        problems.append(doc.problem(loc, message, hint, key=at_key))
-    return problems
-
-
-def _validate(doc: Document, model: type[BaseModel], context: dict[str, Any]) -> Any:
-    if doc.problems:
-        return None
-    if not isinstance(doc.data, dict):
-        what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
-        doc.problems.append(
-            doc.problem((), f"the file is {what}; it must be a mapping of fields such as name:")
-        )
-        return None
-    try:
-        return model.model_validate(doc.data, context=context)
-    except ValidationError as error:
-        doc.problems.extend(_translate(doc, model, error))
-        return None
-
-
 def _relative(path: Path, root: Path) -> str:
+    try:
+        # Without a look at the disk first: profile_paths builds every path below the root.
+        inside = path.relative_to(root)
+        if ".." not in inside.parts and path.is_absolute() == root.is_absolute():
+            return inside.as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -169,7 +76,7 @@ def load_settings(root: Path) -> tuple[NetworkSettings | None, list[Problem]]:
         hint = "run partnerdir in the network folder or pass --root"
         return None, [Problem(NETWORK_FILE, 1, 1, "", "missing", hint)]
     doc = read_document(path, root)
-    settings = _validate(doc, NetworkSettings, {})
+    settings = validate(doc, NetworkSettings, {})
     return settings, doc.problems
 
 
@@ -188,29 +95,37 @@ def load_partner(
                 "use lowercase letters, digits and hyphens, e.g. mueller-it.yaml",
             )
         )
+    doc.problems.extend(placeholder_problems(doc))
     context = {"services": settings.service_ids} if settings else {}
-    partner: Partner | None = _validate(doc, Partner, context)
+    partner: Partner | None = validate(doc, Partner, context)
     if partner is not None:
         partner._slug = slug
         partner._source = doc.file
-        for i, absence in enumerate(partner.absences):
-            if absence.deputy == slug:
-                doc.problems.append(
-                    doc.problem(
-                        ("absences", i, "deputy"), "a member cannot be their own deputy",
-                        "name a colleague's slug",
-                    )
-                )
     return partner, doc
 
 
-def _check_deputies(partner: Partner, doc: Document, known_slugs: set[str]) -> None:
-    for i, absence in enumerate(partner.absences):
-        if absence.deputy and absence.deputy != partner.slug and absence.deputy not in known_slugs:
-            close = difflib.get_close_matches(absence.deputy, sorted(known_slugs), n=1)
+def _deputies(doc: Document) -> Iterable[tuple[int, str]]:
+    """Yield (index, slug) of each absence's deputy as written, valid profile or not."""
+    absences = doc.data.get("absences") if isinstance(doc.data, dict) else None
+    for i, absence in enumerate(absences if isinstance(absences, list) else []):
+        deputy = absence.get("deputy") if isinstance(absence, dict) else None
+        if isinstance(deputy, str) and _SLUG.fullmatch(deputy):
+            yield i, deputy
+
+
+def _check_deputies(slug: str, doc: Document, known_slugs: set[str]) -> None:
+    """Add the problems of deputies, which only the whole network can tell."""
+    for i, deputy in _deputies(doc):
+        at = ("absences", i, "deputy")
+        if deputy == slug:
+            doc.problems.append(
+                doc.problem(at, "a member cannot be their own deputy", "name a colleague's slug")
+            )
+        elif deputy not in known_slugs:
+            close = difflib.get_close_matches(deputy, sorted(known_slugs), n=1)
             doc.problems.append(
                 doc.problem(
-                    ("absences", i, "deputy"), f"no partner {absence.deputy!r}",
+                    at, f"no partner {deputy!r}",
                     f"did you mean {close[0]!r}?" if close else "use the file name of a partner "
                     "without .yaml",
                 )
@@ -222,39 +137,73 @@ def profile_paths(root: Path) -> list[Path]:
     folder = root / PARTNERS_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    # A linked profile is never read: it would publish another file under its name.
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and is_plain(p))
 
 
-def check(root: Path, files: Iterable[Path] | None = None) -> tuple[Network | None, list[Problem]]:
+_Checked = list[tuple[Partner | None, list[Problem]]]
+
+
+def _check_files(
+    paths: Sequence[Path], root: Path, settings: NetworkSettings | None, known_slugs: set[str],
+    cache: ProfileCache | None,
+) -> _Checked:
+    """Return each profile of ``paths`` (None when invalid) and its problems."""
+    checked: _Checked = []
+    for path in paths:
+        partner, doc = cache.load(path, root, settings) if cache else load_partner(
+            path, root, settings)
+        _check_deputies(path.stem, doc, known_slugs)
+        checked.append((partner, doc.problems))
+    return checked
+
+
+def check(
+    root: Path, files: Iterable[Path] | None = None, *, cache: ProfileCache | None = None,
+    parallel: bool = False,
+) -> tuple[Network | None, list[Problem]]:
     """Validate the network, or only ``files`` in the context of the network.
 
-    Return the network (None when anything is wrong) and all problems, sorted.
+    Return the network (None when anything is wrong) and all problems, sorted. With a
+    ``cache``, files unchanged since its last use are not read and checked again; with
+    ``parallel``, a second process checks half of many files where that is safe
+    (``generator/parallel.py``).
     """
     root = Path(root)
     settings, problems = load_settings(root)
-    known_slugs = {p.stem for p in profile_paths(root)}
-    targets = profile_paths(root) if files is None else [Path(f) for f in files]
+    every = profile_paths(root)
+    known_slugs = {p.stem for p in every}
+    targets = every if files is None else [Path(f) for f in files]
     known_slugs.update(p.stem for p in targets)
     if files is not None:
         names = {_relative(p, root) for p in targets}
         problems = problems if NETWORK_FILE in names else []
         targets = [p for p in targets if _relative(p, root) != NETWORK_FILE]
+    half = len(targets) // 2 if parallel and not cache and worthwhile(len(targets)) else 0
+    second = (Forked(lambda: _check_files(targets[half:], root, settings, known_slugs, None))
+              if half else None)
+    checked = _check_files(targets[:half] if second else targets, root, settings, known_slugs,
+                           cache)
+    if second is not None:
+        rest = second.result()
+        checked += rest if rest is not None else _check_files(
+            targets[half:], root, settings, known_slugs, None)
     partners: dict[str, Partner] = {}
-    for path in targets:
-        partner, doc = load_partner(path, root, settings)
+    for partner, found in checked:
         if partner is not None:
-            _check_deputies(partner, doc, known_slugs)
             partners[partner.slug] = partner
-        problems.extend(doc.problems)
+        problems.extend(found)
     problems.sort()
     if problems or settings is None:
         return None, problems
     return Network(root, settings, dict(sorted(partners.items()))), problems
 
 
-def load_network(root: Path | str = ".") -> Network:
+def load_network(
+    root: Path | str = ".", *, cache: ProfileCache | None = None, parallel: bool = False
+) -> Network:
     """Load the whole network or raise :class:`ProfileError` with every problem."""
-    network, problems = check(Path(root))
+    network, problems = check(Path(root), cache=cache, parallel=parallel)
     if network is None:
         raise ProfileError(problems)
     return network

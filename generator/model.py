@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
+import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -18,6 +19,8 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -72,6 +75,28 @@ def _http_url(value: HttpUrl) -> str:
 
 
 Url = Annotated[HttpUrl, AfterValidator(_http_url)]
+
+# A subset of what the email validator accepts and returns unchanged: lowercase ASCII domains,
+# no special-use names. Checking every member's address with the full validator would cost
+# more than reading all the YAML; anything else still goes through it.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"[a-z]{2,63}"
+)
+_SPECIAL_DOMAINS = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+def _plain_email(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    if (
+        isinstance(value, str) and len(value) <= 254 and _PLAIN_EMAIL.fullmatch(value)
+        and len(value.partition("@")[0]) <= 64 and "--" not in value.partition("@")[2]
+        and not any(value.endswith(("." + name, "@" + name)) for name in _SPECIAL_DOMAINS)
+    ):
+        return value
+    return handler(value)
+
+
+Email = Annotated[EmailStr, WrapValidator(_plain_email)]
 Phone = Annotated[
     str,
     StringConstraints(pattern=r"^\+?[0-9][0-9 ()/-]{4,24}$"),
@@ -142,7 +167,7 @@ class ServiceArea(_Strict):
 class Contact(_Strict):
     """How clients reach the business; shown on the public page."""
 
-    email: EmailStr
+    email: Email
     phone: Phone | None = None
     website: Url | None = None
 
@@ -154,7 +179,7 @@ class Referrals(_Strict):
     capacity: Capacity = Field(
         "available", description="available, limited (a few more clients) or full."
     )
-    email: EmailStr | None = Field(
+    email: Email | None = Field(
         None, description="Where routed requests go; default: contact.email."
     )
 

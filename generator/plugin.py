@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +16,19 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from generator.errors import ProfileError
-from generator.loader import Network, load_network
-from generator.pages import render_site, site_options
+from generator.loader import Network, load_network, load_partner
+from generator.pages import PRIVACY_PATHS, site_options
+from generator.pages import Page as RenderedPage
+from generator.preview import Preview
+from generator.profile_cache import ProfileCache
+from generator.split_site import render_split
+from generator.strings import TABLES
 from partnerdir.settings import SettingError, Settings
 
 # Pages reached from the directory, not from the navigation: thousands of partner pages in
 # the navigation would make every page of the site heavy and the build slow.
-_OUT_OF_NAV = ("partner/", "leistungen/", "anfrage/danke", "partners.json")
+_OUT_OF_NAV = ("partner/", "leistungen/", "anfrage/danke", "partners.json", "en/",
+               "mitglieder/", "statistik")
 
 
 class PartnerdirConfig(Config):
@@ -30,17 +38,62 @@ class PartnerdirConfig(Config):
     """Where the request form posts; before PARTNERDIR_FORM_SERVICE_URL and network.yaml."""
 
 
+class _Kept(File):
+    """A generated page whose file from the last build of a served site is still right."""
+
+    def is_modified(self) -> bool:
+        """Tell MkDocs (serving with --dirty) not to write the page again."""
+        return False
+
+
+def _surroundings(files: Files, config: MkDocsConfig, root: Path) -> object:
+    """Return what every page depends on besides the profiles: the other files' times."""
+    paths = [config.config_file_path, str(root / "network.yaml"),
+             *(f.abs_src_path for f in files if f.abs_src_path)]
+    return tuple(os.stat(p).st_mtime_ns if p and os.path.exists(p) else None for p in paths)
+
+
+def _quiet_dirty(record: logging.LogRecord) -> bool:
+    return "'dirty' build" not in record.getMessage()
+
+
 class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
-    """Render ``partners/`` into the site while MkDocs builds or serves it."""
+    """Render ``partners/`` into the site while MkDocs builds or serves it.
+
+    Having ``on_startup``, one instance lives through all rebuilds of ``mkdocs serve``: it
+    keeps the profiles and pages of the last build, so that after a saved profile only what
+    changed is checked, rendered and (with ``--dirty``) written again.
+    """
 
     def __init__(self) -> None:
         self.root = Path(".")
         self.network: Network | None = None
         self.bodies: dict[str, str] = {}
+        self.dirty = False
+        self.profiles: ProfileCache | None = None
+        self.preview: Preview | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Keep profiles and pages between rebuilds when serving."""
+        if command == "serve":
+            self.profiles = ProfileCache(load_partner)
+            self.preview = Preview()
+            self.dirty = dirty
+            if dirty:
+                # The plugin decides which pages are current; MkDocs' general warning that a
+                # dirty build may leave pages stale would only alarm members on every save.
+                logging.getLogger("mkdocs.commands.build").addFilter(_quiet_dirty)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Remember the network folder: the one holding ``mkdocs.yml``."""
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        # The theme's footer (overrides/partials/footer.html) speaks from the site's catalogs.
+        config.extra["partnerdir_footer"] = {
+            lang: {"label": t["footer_label"], "imprint": t["footer_imprint"],
+                   "privacy": t["footer_privacy"], "members": t["footer_members"],
+                   "privacy_url": PRIVACY_PATHS[lang].removesuffix(".md") + "/"}
+            for lang, t in TABLES.items()
+        }
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -48,7 +101,8 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         network, self.network = self.network, None  # a caller's preloaded network, used once
         if network is None:
             try:
-                network = load_network(self.root)
+                network = load_network(self.root, cache=self.profiles,
+                                       parallel=self.profiles is None)
             except ProfileError as exc:
                 raise PluginError(f"invalid profiles:\n{exc}") from exc
         try:
@@ -58,20 +112,39 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         self.bodies.clear()
         options = site_options(network, settings, self.config.form_service_url,
                                str(config.theme.get("language") or "de"))
-        for page in render_site(network, options):
+        preview = self.preview
+        surroundings = _surroundings(files, config, self.root) if preview else None
+        written: dict[str, tuple[RenderedPage, str]] = {}
+        for page in preview.render(network, options) if preview else render_split(network, options):
             existing = files.get_file_from_path(page.path)
             if existing is not None:
                 files.remove(existing)
             inclusion = (InclusionLevel.NOT_IN_NAV if page.path.startswith(_OUT_OF_NAV)
                          and page.path != "leistungen/index.md" else InclusionLevel.UNDEFINED)
+            kind = File
+            if preview is not None:
+                kind = _Kept if self.dirty and preview.unchanged(page, surroundings) else File
             content = page.content
             if page.html:
                 # The body is finished HTML: hand it over after the Markdown step instead of
                 # having Python-Markdown parse thousands of HTML blocks only to keep them as is.
                 self.bodies[page.path] = page.body
                 content = page.head
-            files.append(File.generated(config, page.path, content=content, inclusion=inclusion))
+            file = kind.generated(config, page.path, content=content, inclusion=inclusion)
+            files.append(file)
+            if preview is not None:
+                written[page.path] = (page, file.abs_dest_path)
+        if preview is not None:
+            for gone in preview.remember(written, surroundings):
+                # A removed profile's page must not stay reachable in the preview.
+                Path(gone).unlink(missing_ok=True)
         return files
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Keep the theme's compiled templates between rebuilds while serving."""
+        if self.preview is not None:
+            env.bytecode_cache = self.preview.templates
+        return env
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -8,16 +8,50 @@ checked and every value keeps its line and column. No object is ever constructed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
-from generator.errors import Problem
+from generator.errors import DATE_HINT, Problem
+from generator.syntax_hints import syntax_hint
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SCALAR_CACHE_MAX = 50_000
+_SCALAR_CACHED_LENGTH = 80
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc,unused-ignore]
+    """The safe loader, with the tag of a plain scalar looked up once per distinct value.
+
+    The C parser asks Python for the tag of every scalar; profiles repeat the same keys and
+    values thousands of times, and no path resolvers are registered, so the answer for a
+    value never changes.
+    """
+
+    _tags: ClassVar[dict[str, str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """Return the tag of a node, from the cache for plain scalars seen before."""
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= _SCALAR_CACHED_LENGTH and len(self._tags) < _SCALAR_CACHE_MAX:
+                self._tags[value] = tag
+        return tag
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Skip: no path resolvers are registered."""
+
+    def ascend_resolver(self) -> None:
+        """Skip: no path resolvers are registered."""
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_NODES = 5_000
@@ -99,12 +133,18 @@ class _Builder:
             if node.tag != _SEQ_TAG:
                 return self._bad_tag(node, path)
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # what the str constructor returns, without the call
         if node.tag not in _SCALAR_TAGS:
             return self._bad_tag(node, path)
         try:
             return self.loader.yaml_constructors[node.tag](self.loader, node)
         except (ValueError, yaml.YAMLError) as exc:
-            self.doc.problems.append(self.doc.problem(path, f"cannot read value: {exc}"))
+            if node.tag == _TIMESTAMP_TAG:
+                problem = self.doc.problem(path, f"{node.value!r} is not a date ({exc})", DATE_HINT)
+            else:
+                problem = self.doc.problem(path, f"cannot read value: {exc}")
+            self.doc.problems.append(problem)
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> Any:
@@ -215,10 +255,8 @@ def parse_yaml(raw: bytes, file: str, *, max_bytes: int = MAX_FILE_BYTES) -> Doc
         if "expected a single document" in str(exc.context) + str(exc.problem):
             message = "more than one YAML document in the file"
             hint = "remove the '---' line and everything after it that belongs elsewhere"
-        elif "tab" in message and "\t" in text:
-            hint = "indent with spaces, not tabs"
-        elif exc.context and exc.context_mark and exc.context_mark is not mark:
-            hint = f"{exc.context} at line {exc.context_mark.line + 1}"
+        else:
+            hint = syntax_hint(exc, text)
         doc.problems.append(Problem(file, line, column, "", f"YAML syntax: {message}", hint))
         doc.data = None
     except yaml.YAMLError as exc:

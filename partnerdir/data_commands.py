@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from generator.errors import ProfileError
-from partnerdir.service_commands import database_problem
+from partnerdir.service_commands import database_errors, database_problem
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -60,7 +59,7 @@ def database(root: Path, command: str) -> Iterator[Session]:
     try:
         engine = make_engine(settings.database_url)
         upgrade(engine)
-    except (OperationalError, ArgumentError) as exc:
+    except database_errors() as exc:
         raise database_problem(settings, exc, command) from exc
     try:
         with session_factory(engine)() as session:

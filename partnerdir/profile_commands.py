@@ -8,6 +8,7 @@ import click
 
 from generator.errors import Problem
 from generator.loader import PARTNERS_DIR, check, load_settings
+from generator.ownership import linked_files
 from generator.scaffold import SlugError, new_profile
 from generator.schema import expected_files
 from partnerdir.annotations import problem_annotation
@@ -37,7 +38,9 @@ def validate(root: Path, files: tuple[Path, ...], output_format: str) -> None:
 
     Exit 0 when valid; otherwise print one line per problem and exit 1.
     """
-    network, problems = check(root, list(files) if files else None)
+    network, problems = check(root, list(files) if files else None, parallel=True)
+    # The loader reads no linked profile; saying so here names each link and fails the check.
+    problems = sorted({*problems, *linked_files(root, files)})
     if output_format == "github":
         for problem in problems:
             click.echo(problem_annotation(problem))

@@ -39,8 +39,10 @@ def parts(root: Path, host: str, site_port: int, service_port: int) -> list[Part
              "check the PARTNERDIR_* settings in your environment"),
         Part("worker", [python, "-m", "partnerdir", "--root", str(root), "worker"],
              "run 'partnerdir worker' on its own to see the whole error"),
+        # --dirty: after a saved profile only the pages that changed are written again (the
+        # plugin tells MkDocs which), so the preview follows within a second or two.
         Part("site", [python, "-m", "mkdocs", "serve", "--dev-addr", f"{host}:{site_port}",
-                      "--config-file", str(root / "mkdocs.yml"), "--livereload"],
+                      "--config-file", str(root / "mkdocs.yml"), "--livereload", "--dirty"],
              "run 'partnerdir build' to see why the site does not build"),
     ]
 
@@ -140,7 +142,7 @@ def serve(root: Path, host: str, port: int, service_port: int) -> None:
                 f"port {number} on {host} is in use (is another 'partnerdir serve' running?); "
                 f"stop that program or choose another port with {option}."
             )
-    _, problems = check(root)
+    _, problems = check(root, parallel=True)
     if problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir serve' again.")

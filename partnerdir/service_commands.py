@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from generator.errors import ProfileError
 from partnerdir.settings import variable
@@ -19,8 +18,21 @@ if TYPE_CHECKING:
     from partnerdir.settings import Settings
 
 
+def database_errors() -> tuple[type[Exception], ...]:
+    """Return the errors of a database that cannot be opened, for ``except``.
+
+    SQLAlchemy is imported when one happens, not with the command line: building the site
+    or checking profiles needs no database and should not wait for it to load.
+    """
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    return (OperationalError, ArgumentError)
+
+
 def database_problem(settings: Settings, exc: Exception, command: str) -> click.ClickException:
     """Explain a database that cannot be reached or parsed, and what to do next."""
+    from sqlalchemy.exc import ArgumentError
+
     url = shown("database_url", settings.database_url)
     if isinstance(exc, ArgumentError):
         what = f"{variable('database_url')} is not a database URL: {url}"
@@ -54,7 +66,7 @@ def worker(root: Path, workers: int) -> None:
             f"the profiles are invalid; run 'partnerdir validate', fix them and start the worker "
             f"again:\n{exc}"
         ) from exc
-    except (OperationalError, ArgumentError) as exc:
+    except database_errors() as exc:
         raise database_problem(settings, exc, "partnerdir worker") from exc
     tasks = register(create_huey(settings), backend)
     # The first sweep runs in the queue, not here: a backlog after downtime can take minutes.
@@ -141,7 +153,7 @@ def _report(settings: Settings, outcome: Outcome) -> None:
     except ProfileError:
         click.echo("No valid network to take the coordinator's address from: nobody was "
                    "mailed.", err=True)
-    except (OperationalError, ArgumentError) as exc:
+    except database_errors() as exc:
         raise database_problem(settings, exc, "partnerdir sync") from exc
 
 
@@ -161,7 +173,7 @@ def upgrade(root: Path) -> None:
     settings = Settings.from_env({"root": str(root)})
     try:
         upgrade_schema(make_engine(settings.database_url))
-    except (OperationalError, ArgumentError) as exc:
+    except database_errors() as exc:
         raise database_problem(settings, exc, "partnerdir db upgrade") from exc
     url = shown("database_url", settings.database_url)
     click.echo(f"The database schema is up to date ({url}).")

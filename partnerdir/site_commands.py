@@ -22,7 +22,7 @@ def build(root: Path) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    network, problems = check(root)
+    network, problems = check(root, parallel=True)
     if network is None or problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir build' again.")
@@ -49,7 +49,7 @@ def build(root: Path) -> None:
 @click.pass_obj
 def generate(root: Path, out: Path, form_service_url: str | None) -> None:
     """Write the generated pages as Markdown files, for a site engine other than MkDocs."""
-    network, problems = check(root)
+    network, problems = check(root, parallel=True)
     if network is None or problems:
         report(problems)
         raise click.ClickException("fix the profiles above, then run 'partnerdir generate' again.")

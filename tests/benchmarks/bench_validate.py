@@ -20,7 +20,7 @@ mode, root = sys.argv[1], Path(sys.argv[2])
 start = time.perf_counter()
 if mode == "validate":
     from generator.loader import check
-    network, problems = check(root)
+    network, problems = check(root, parallel=True)  # as 'partnerdir validate' does
     assert network is not None and not problems, problems[:5]
     count = len(network.partners)
 else:

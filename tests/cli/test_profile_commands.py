@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -19,14 +20,27 @@ def invoke(root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_new_writes_a_valid_commented_profile(network_root: Path) -> None:
+def test_new_writes_a_commented_profile_refused_until_filled_in(network_root: Path) -> None:
     code, output = invoke(network_root, "new", "neu-im-netz", "--name", "Neu: im Netz", "--maintainer", "neu")
     assert code == 0, output
     text = (network_root / "partners" / "neu-im-netz.yaml").read_text(encoding="utf-8")
     assert text.startswith(SCHEMA_LINE + "\n")
     assert text.count("\n# ") >= 10
-    assert invoke(network_root, "validate", str(network_root / "partners" / "neu-im-netz.yaml"))[0] == 0
-    assert invoke(network_root, "validate")[0] == 0
+    assert 'name: "Neu: im Netz"' in text and 'maintainers: ["neu"]' in text
+    code, output = invoke(network_root, "validate", str(network_root / "partners" / "neu-im-netz.yaml"))
+    assert code == 1 and "tagline: the placeholder '<Ein Satz: was Sie für Ihre Kunden tun>'" in output
+    assert "name:" not in output.replace("the placeholder", "")  # given on the command line
+
+
+def test_readme_example_works_as_written(network_root: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if "partnerdir new " in line)
+    args = shlex.split(command.split("partnerdir", 1)[1].split("#")[0])
+    slug = args[1]
+    assert not (REPO / "partners" / f"{slug}.yaml").exists(), "the example's slug is taken"
+    code, output = invoke(network_root, *args)
+    assert code == 0, output
+    assert f"partners/{slug}.yaml" in output
 
 
 def test_new_refuses_existing_and_bad_slugs(network_root: Path) -> None:

@@ -112,7 +112,8 @@ def test_a_broken_commit_keeps_the_last_good_network_and_is_reported_once(
         assert "neu-it" not in backend.matcher.partners
     assert [str(p) for p in outcome.problems] == [
         "partners/mueller-it.yaml:2:1: (file): YAML syntax: did not find expected ',' or ']' "
-        "(while parsing a flow sequence at line 1)"]
+        "(while parsing a flow sequence at line 1: close it with ']', and put values with "
+        "commas in quotes)"]
     assert entries(backend.settings) == {CURRENT, REPOSITORY, "lock", good.commit.sha}
     assert deliver_due(backend, utcnow()) == 1
     [mail] = smtp.mailbox.to(COORDINATOR)

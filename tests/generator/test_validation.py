@@ -53,8 +53,14 @@ CASES = [
     ("too-long", VALID + "tagline: " + "x" * 200 + "\n", r":7:10: tagline: String should have at most 120 characters"),
     ("merge-key", VALID + "x: &a {city: y}\nreferrals: {<<: *a}\n", r":8:13: referrals: merge keys \(<<\) are not allowed"),
     ("complex-key", VALID + "? [a]\n: b\n", r":7:3: \(file\): keys must be plain words"),
-    ("datetime", VALID + "absences: [{from: 2026-12-21T10:00:00, to: 2026-12-22}]\n", r":7:19: absences\[0\].from: Datetimes provided to dates should have zero time"),
+    ("datetime", VALID + "absences: [{from: 2026-12-21T10:00:00, to: 2026-12-22}]\n", r":7:19: absences\[0\].from: '2026-12-21 10:00:00' is not a date \(write dates as YYYY-MM-DD"),
     ("tabs", "name: x\n\tmaintainers: [a]\n", r":2:1: \(file\): YAML syntax"),
+    ("tab-in-list", VALID + "benefits:\n\t- schnell\n", r":8:1: \(file\): YAML syntax: .*\(indent with spaces, not tabs\)"),
+    ("colon-in-value", VALID + "tagline: Hilfe: schnell\n", r":7:15: \(file\): YAML syntax: .*must be in quotes, e\.g\. tagline: \"Hilfe: schnell\""),
+    ("value-starts-with-at", VALID + "tagline: @home\n", r":7:10: \(file\): YAML syntax: .*\(a value cannot start with @: put the value in quotes\)"),
+    ("unclosed-quote", VALID + 'tagline: "Hilfe\n', r":8:1: \(file\): YAML syntax: .*\(close the quote opened at line 7"),
+    ("impossible-date", VALID + "absences: [{from: 2026-13-01, to: 2027-01-01}]\n", r":7:19: absences\[0\]\.from: '2026-13-01' is not a date .*\(write dates as YYYY-MM-DD, e\.g\. 2026-12-21\)"),
+    ("german-date", VALID + "absences: [{from: 21.12.2026, to: 2027-01-01}]\n", r":7:19: absences\[0\]\.from: '21\.12\.2026' is not a date \(write dates as YYYY-MM-DD"),
 ]
 
 
