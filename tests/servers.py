@@ -79,13 +79,60 @@ class Mailbox:
         raise TimeoutError(f"{len(self.messages)} of {count} messages after {timeout} s")
 
 
+@dataclass
+class Rules:
+    """How the test server answers, changeable while it runs.
+
+    ``refused`` addresses get a 550 (a permanent refusal); every recipient gets a 451 (try
+    again later) until the monotonic time ``defer_until``; ``delay`` seconds pass before each
+    recipient is answered; ``quit`` is the answer to QUIT (``"drop"``: the connection is cut).
+    Once ``hang_after`` messages arrived, the next recipient waits ``hang`` seconds for its
+    answer and ``hanging`` is set: a sender is then known to be between two messages.
+    """
+
+    refused: set[str] = field(default_factory=set)
+    defer_until: float = 0.0
+    delay: float = 0.0
+    quit: str | None = None
+    connections: set[Any] = field(default_factory=set)  # the peers that delivered a message
+    hang_after: int | None = None
+    hang: float = 30.0
+    hanging: threading.Event = field(default_factory=threading.Event)
+
+
 class _Handler:
-    def __init__(self, mailbox: Mailbox) -> None:
+    def __init__(self, mailbox: Mailbox, rules: Rules) -> None:
         self.mailbox = mailbox
+        self.rules = rules
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        import asyncio
+
+        if self.rules.delay:
+            await asyncio.sleep(self.rules.delay)
+        hang_after = self.rules.hang_after
+        if hang_after is not None and len(self.mailbox.messages) >= hang_after:
+            self.rules.hanging.set()
+            await asyncio.sleep(self.rules.hang)
+        if address in self.rules.refused:
+            return "550 5.1.1 mailbox unavailable"
+        if time.monotonic() < self.rules.defer_until:
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.rules.connections.add(session.peer)
         self.mailbox.add(envelope.original_content or envelope.content)
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> Any:
+        from aiosmtpd.smtp import MISSING
+
+        if self.rules.quit == "drop":
+            server.transport.abort()
+        return self.rules.quit if self.rules.quit not in (None, "drop") else MISSING
 
 
 @dataclass
@@ -101,6 +148,7 @@ class SmtpServer:
     scheme: str = "smtp"
     options: dict[str, Any] = field(default_factory=dict)
     controller: Any = None
+    rules: Rules = field(default_factory=Rules)
 
     @property
     def url(self) -> str:
@@ -109,7 +157,7 @@ class SmtpServer:
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(_Handler(self.mailbox), hostname="127.0.0.1", port=self.port,
+        self.controller = Controller(_Handler(self.mailbox, self.rules), hostname="127.0.0.1", port=self.port,
                                      **self.options)
         self.controller.start()
 
@@ -152,10 +200,26 @@ def _as_postgres() -> dict[str, Any]:
 
 @dataclass
 class PostgresServer:
-    """A running PostgreSQL server; ``new_database`` gives each test its own database."""
+    """A running PostgreSQL server; ``new_database`` gives each test its own database.
+
+    ``stop`` and ``start`` take it down (as a crash would: no shutdown checkpoint) and bring it
+    back on the same port, for outages.
+    """
 
     port: int
     count: int = 0
+    control: list[Any] = field(default_factory=list)  # pg_ctl's command line up to the action
+    options: str = ""
+    demote: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        subprocess.run([*self.control, "-m", "immediate", "-w", "stop"], check=True,
+                       capture_output=True, timeout=60, **self.demote)
+
+    def start(self) -> None:
+        subprocess.run([*self.control, "-o", self.options, "-w", "-t", "60", "-l",
+                        Path(self.control[2]).parent / "log", "start"],
+                       check=True, capture_output=True, timeout=90, **self.demote)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -190,7 +254,8 @@ def postgres_server() -> Iterator[PostgresServer]:
                     "-l", data / "log", "start"], check=True, capture_output=True, timeout=90,
                    **demote)
     try:
-        yield PostgresServer(port)
+        yield PostgresServer(port, control=[bindir / "pg_ctl", "-D", data / "db"],
+                             options=options, demote=demote)
     finally:
         subprocess.run([bindir / "pg_ctl", "-D", data / "db", "-m", "immediate", "-w", "stop"],
                        capture_output=True, timeout=60, **demote)
