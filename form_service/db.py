@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_341_905  # any constant shared by all processes of the service
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +31,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Erased and deleted rows are overwritten with zeros, not only marked free.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -61,6 +65,20 @@ def upgrade(engine: Engine) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def checkpoint(engine: Engine) -> None:
+    """Move SQLite's write-ahead log into the database file and empty it (TRUNCATE).
+
+    The log keeps old versions of changed pages until a checkpoint: after an erasure they
+    would still hold what was erased. PostgreSQL has no such file; vacuuming does it there.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    if busy:  # a reader held the log past the busy timeout; the next checkpoint catches up
+        log.warning("the write-ahead log could not be emptied now: a reader is using it")
 
 
 def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:

@@ -46,8 +46,9 @@ class LedgerRow:
 
     Given: requests passed on by the member (received by the network in the period), by reason.
     Received: offers made to the member in the period, and what became of them: accepted,
-    declined (by the reason the member gave), timed out, still open, or withdrawn (the client's
-    data was erased before an answer).
+    declined (by the reason the member gave), timed out, still open, or withdrawn (the client
+    withdrew the request on their status page, before or after an accept, or their data was
+    erased before an answer): a withdrawn offer counts neither as accepted nor as load.
     Response hours: the mean time from offer to accept or decline. Feedback: the clients' answers
     to the follow-up on accepted referrals (contact made, job done, mean satisfaction 1–5).
     """

@@ -1,5 +1,5 @@
-"""Signed, expiring links: accept/decline and the member page for members, feedback for clients
-(itsdangerous)."""
+"""Signed, expiring links: accept/decline and the member page for members, feedback and the
+status page for clients (itsdangerous)."""
 
 from __future__ import annotations
 
@@ -72,10 +72,14 @@ def make_feedback_token(secret_key: str, public_id: str) -> str:
 
 def read_feedback_token(secret_key: str, token: str, max_age_seconds: int) -> str:
     """Return the public id of the request a feedback token is for, or raise LinkError."""
-    data = _load("partnerdir-feedback", secret_key, token, max_age_seconds)
-    if not isinstance(data.get("q"), str):
+    return _public_id("partnerdir-feedback", "q", secret_key, token, max_age_seconds)
+
+
+def _public_id(salt: str, key: str, secret_key: str, token: str, max_age_seconds: int) -> str:
+    """Return the request's public id a token signed with ``salt`` carries under ``key``."""
+    public_id = _load(salt, secret_key, token, max_age_seconds).get(key)
+    if not isinstance(public_id, str):
         raise LinkError("malformed link")
-    public_id: str = data["q"]
     return public_id
 
 
@@ -101,3 +105,13 @@ def read_member_token(secret_key: str, token: str, max_age_seconds: int) -> Memb
     if not isinstance(slug, str) or not isinstance(link_id, str):
         raise LinkError("malformed link")
     return MemberLink(slug, link_id)
+
+
+def make_status_token(secret_key: str, public_id: str) -> str:
+    """Return a token that opens the status page of request ``public_id`` for its client."""
+    return URLSafeTimedSerializer(secret_key, salt="partnerdir-status").dumps({"s": public_id})
+
+
+def read_status_token(secret_key: str, token: str, max_age_seconds: int) -> str:
+    """Return the public id of the request a status token opens, or raise LinkError."""
+    return _public_id("partnerdir-status", "s", secret_key, token, max_age_seconds)

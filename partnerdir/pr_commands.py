@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -52,7 +53,17 @@ def collect(source: Source) -> tuple[list[Change], tuple[str, ...]]:
                 new_maintainers=_listed(new[path], path, "maintainers"),
             )
         )
-    return changes, _listed(base[NETWORK_FILE], NETWORK_FILE, "admins") or ()
+    return _with_links(changes, source.links()), _listed(base[NETWORK_FILE], NETWORK_FILE,
+                                                          "admins") or ()
+
+
+def _with_links(changes: list[Change], links: dict[str, str]) -> list[Change]:
+    """Mark the changes that are links; add the links under partners/ no change names."""
+    marked = [replace(c, link=links[c.path]) if c.path in links else c for c in changes]
+    named = {c.path for c in changes}
+    extra = [Change(path, Status.MODIFIED, link=target)
+             for path, target in sorted(links.items()) if path not in named]
+    return marked + extra
 
 
 def _report(decision: Decision, output_format: str) -> None:
@@ -61,7 +72,7 @@ def _report(decision: Decision, output_format: str) -> None:
     if not total:
         click.echo("No files changed; nothing to check.")
         return
-    if decision.author_is_admin:
+    if decision.author_is_admin and decision.allowed:
         click.echo(f"Allowed: {author} is a network admin and may change all {total} file(s).")
         return
     for verdict in decision.verdicts:
@@ -125,7 +136,9 @@ def check_pr(
     does not count). A new profile is
     allowed when its maintainers list names its author: that is how members join. Network admins
     (admins in the base version of network.yaml) may change anything; files outside partners/
-    need an admin. Account names are compared case-insensitively.
+    need an admin. Account names are compared case-insensitively. Nobody, admins included, may
+    have a symbolic link or a submodule under partners/: it would publish another file under the
+    link's name.
 
     With --base, git compares HEAD (or --head) with its merge base with REF. Without git history,
     pass a folder with the base version and the changed files (paths relative to the network

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from generator.ownership import PARTNERS, SUBMODULE, find_links, relative_name
 from generator.yamlsource import MAX_FILE_BYTES
+
+# git's modes of a symbolic link and of a submodule in a tree.
+_SYMLINK, _SUBMODULE = "120000", "160000"
 
 
 class SourceError(Exception):
@@ -24,6 +29,11 @@ class Source(Protocol):
 
     def read(self, paths: list[str], *, base: bool) -> dict[str, bytes | None]:
         """Return the base (or new) content of each path; None where the file does not exist."""
+        ...
+
+    def links(self) -> dict[str, str]:
+        """Return every symbolic link (or submodule) under partners/ in the new version, with
+        where it points."""
         ...
 
 
@@ -105,6 +115,23 @@ class GitSource:
         return found
 
 
+    def links(self) -> dict[str, str]:
+        """Return the links and submodules under partners/ on the head revision."""
+        tree = git(self.root, "ls-tree", "-r", "-z", "--full-tree", self.head, "--",
+                   f"{self.prefix}{PARTNERS}")
+        found: dict[str, str] = {}
+        for entry in filter(None, tree.decode("utf-8", "surrogateescape").split("\0")):
+            meta, _, name = entry.partition("\t")
+            mode, _, rest = meta.partition(" ")
+            path = self._relative(name)
+            if mode == _SUBMODULE:
+                found[path] = SUBMODULE
+            elif mode == _SYMLINK:
+                target = git(self.root, "cat-file", "blob", rest.split(" ")[-1])
+                found[path] = target.decode("utf-8", "replace")
+        return found
+
+
 def _commit(root: Path, ref: str) -> str:
     try:
         out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
@@ -153,3 +180,9 @@ class FolderSource:
             except OSError as exc:
                 raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
         return found
+
+    def links(self) -> dict[str, str]:
+        """Return the links under partners/ in the network folder, and among the listed paths."""
+        files = [self.root / name for name in self.paths()]
+        return {relative_name(path, self.root): os.readlink(path)
+                for path in find_links(self.root, files)}

@@ -57,10 +57,10 @@ def test_ledger_command_as_table(history: Backend, monkeypatch: pytest.MonkeyPat
     # member given capacity expertise absence received accepted declined, by reason: full,
     # no expertise, absent, off area, spam; timed-out open withdrawn response-h feedback
     # contact done satisfaction balance
-    assert cells["schmidt-netzwerke"] == ["schmidt-netzwerke", "1", "1", "0", "0", "5", "1", "3",
-                                          "1", "1", "0", "1", "0", "0", "0", "1", "1.88", "1",
+    assert cells["schmidt-netzwerke"] == ["schmidt-netzwerke", "1", "1", "0", "0", "6", "1", "3",
+                                          "1", "1", "0", "1", "0", "0", "0", "2", "1.88", "1",
                                           "1", "1", "5.00", "0"]
-    assert cells["total"][:13] == ["total", "4", "1", "1", "1", "10", "2", "5",
+    assert cells["total"][:13] == ["total", "4", "1", "1", "1", "11", "2", "5",
                                    "1", "1", "1", "1", "1"]
     everything = invoke(history, monkeypatch).splitlines()
     assert everything[0] == "Referral ledger from the beginning to today (UTC)"

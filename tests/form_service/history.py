@@ -7,7 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from form_service.assignments import answer, expire_due, remind_due, route_new, store_request
+from form_service.assignments import (
+    answer,
+    expire_due,
+    remind_due,
+    route_new,
+    store_request,
+    withdraw_by_client,
+)
 from form_service.backend import Backend
 from form_service.declines import Decline
 from form_service.followup import Answers, record_feedback
@@ -103,6 +110,11 @@ def script_history(backend: Backend) -> None:
     with backend.sessions() as session:
         assert session.get_one(ClientRequest, r7).status == "coordinator"
 
+    # The client withdraws the request on their status page while it is offered.
+    r8, _ = request_at(backend, T0 + 7 * D, email="zurueck@kunde.example")
+    assert open_offer(backend, r8)[1] == "schmidt-netzwerke"
+    assert withdraw_by_client(backend, r8, T0 + 7 * D + H)
+
 
 def row(partner: str, **values: Any) -> LedgerRow:
     given = {r: values.pop(f"given_{r}", 0) for r in ("capacity", "expertise", "absence")}
@@ -118,8 +130,8 @@ EXPECTED = {
     "mueller-it": row("mueller-it", given=2, given_absence=1, received=3, accepted=1,
                       declined=1, declined_absent=1, timed_out=1, response_hours=3.5,
                       feedback=1, contact=1, done=0, satisfaction=3.0),
-    "schmidt-netzwerke": row("schmidt-netzwerke", given=1, given_capacity=1, received=5,
+    "schmidt-netzwerke": row("schmidt-netzwerke", given=1, given_capacity=1, received=6,
                              accepted=1, declined=3, declined_capacity=1, declined_expertise=1,
-                             declined_area=1, withdrawn=1, response_hours=1.88,
+                             declined_area=1, withdrawn=2, response_hours=1.88,
                              feedback=1, contact=1, done=1, satisfaction=5.0),
 }
