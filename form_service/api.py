@@ -1,4 +1,5 @@
-"""Intake routes: POST /api/requests, the health check and the OpenAPI description."""
+"""Intake routes: the form's check (GET /api/challenge), POST /api/requests with its quotas,
+the health check and the OpenAPI description."""
 
 from __future__ import annotations
 
@@ -6,36 +7,40 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, request
+from flask_limiter.util import get_remote_address
 from sqlalchemy import text as sql
 from werkzeug.exceptions import BadRequest
 
 from form_service.assignments import store_request
-from form_service.extensions import limiter
+from form_service.challenges import issue, judge
+from form_service.extensions import limiter, quota
+from form_service.form_page import form_page
+from form_service.holds import doubts, stored_reasons
 from form_service.intake import FIELDS, IntakeError, parse_submission
 from form_service.models import utcnow
 from form_service.openapi import description
-from form_service.strings import both
-from form_service.web import backend, error_page, origin_allowed
+from form_service.strings import text
+from form_service.web import backend, browser_language, origin_allowed, slow_down
 
 bp = Blueprint("api", __name__)
 
 
-def _rate_limit() -> str:
-    return backend().settings.rate_limit
-
-
 def _bad_body(status: int) -> Any:
-    return jsonify(errors={"_body": [both("bad_body")]}), status
+    return jsonify(errors={"_body": [text("bad_body", browser_language())]}), status
 
 
-@bp.post("/api/requests")
-@limiter.limit(_rate_limit)
-def create_request() -> Any:
-    """Validate and store a client's request, then answer (201, 303 or 422)."""
-    as_json = request.is_json
-    if not origin_allowed():
-        return jsonify(errors={"_origin": ["origin not allowed"]}), 403
-    if as_json:
+@bp.get("/api/challenge")
+@limiter.limit("30/minute")
+def challenge() -> Any:
+    """Return a new proof-of-work challenge for the form, signed and expiring."""
+    response = jsonify(issue(backend().settings.secret_key))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _body() -> dict[str, Any] | Any:
+    """Return the submitted fields (JSON or a plain form), or the answer to a body unread."""
+    if request.is_json:
         try:
             data = request.get_json()
         except BadRequest:
@@ -49,22 +54,58 @@ def create_request() -> Any:
     data = {k: v for k, v in data.items() if k in FIELDS}
     if not data.get("idempotency_key") and request.headers.get("Idempotency-Key"):
         data["idempotency_key"] = request.headers["Idempotency-Key"]
+    return data
+
+
+# Limited by hand rather than by a decorator: only accepted requests count toward the
+# client's address and email quotas, refused ones (422) toward their own, larger one.
+@bp.post("/api/requests")
+def create_request() -> Any:
+    """Validate and store a client's request, then answer (201, 303 or 422)."""
+    if not origin_allowed():
+        return jsonify(errors={"_origin": ["origin not allowed"]}), 403
+    service = backend()
+    settings = service.settings
+    address = get_remote_address()
+    accepted = quota("accepted", settings.rate_limit)
+    if not accepted.allows(address):
+        return slow_down(accepted.retry_after(address))
+    data = _body()
+    if not isinstance(data, dict):
+        return data
     now = utcnow()
     try:
-        submission = parse_submission(data, backend().network, now.date())
+        submission = parse_submission(data, service.network, now.date())
     except IntakeError as exc:
-        if as_json:
+        refused = quota("refused", settings.refused_rate_limit)
+        if not refused.take(address):
+            return slow_down(refused.retry_after(address))
+        if request.is_json:
             return jsonify(errors=exc.errors), 422
-        return error_page(exc.errors, data, 422)
+        return form_page(exc.errors, data), 422
+    # Counted at once: past its limit an address stays refused until its window ends anyway.
+    client = quota("email", settings.email_rate_limit)
+    if not client.take(submission.email.lower()):
+        return slow_down(client.retry_after(submission.email.lower()))
     if submission.spam:
         public_id = secrets.token_urlsafe(12)
     else:
+        check = judge(settings.secret_key, data.get("altcha"), settings.form_min_seconds)
+        crowded = not quota("crowded", settings.hold_rate_limit).take(address)
+        held = doubts(check, submission.message, crowded) if settings.hold_doubtful else []
         # Routing and mail are the worker's: it polls the database, so the answer waits for
-        # nothing but the commit, and nothing is lost if a queue is down.
-        public_id = store_request(backend(), submission, now).public_id
-    if as_json:
-        return jsonify(id=public_id, status="received"), 201
-    return redirect(backend().settings.site_url + "anfrage/danke/", code=303)
+        # nothing but the commit, and nothing is lost if a queue is down. A held request
+        # gets the very same answer.
+        public_id = store_request(service, submission, now, held=stored_reasons(held),
+                                  proof=check.proof).public_id
+    accepted.take(address)
+    if request.is_json:
+        # Built by hand: the busiest answer of the service, and always the same shape.
+        return Response(f'{{"id":"{public_id}","status":"received"}}\n', 201,
+                        mimetype="application/json")
+    # The thank-you page in the language of the form: the English form chooses English.
+    thanks = "en/request/thanks/" if submission.language == "en" else "anfrage/danke/"
+    return redirect(settings.site_url + thanks, code=303)
 
 
 @bp.route("/api/requests", methods=["OPTIONS"])

@@ -94,6 +94,9 @@ def description(
             "referred_by": {"type": "string", "enum": partner_slugs},
             "reason": {"type": "string", "enum": ["capacity", "expertise", "absence"]},
             "website": {"type": "string", "description": "Honeypot: leave empty."},
+            "altcha": {"type": "string", "description": "The solved check of GET "
+                       "/api/challenge (base64 JSON); without it the request is held for "
+                       "review."},
             "idempotency_key": {"type": "string", "maxLength": 100},
         },
     }
@@ -135,11 +138,28 @@ def description(
                     },
                 }
             },
+            "/api/challenge": {
+                "get": {
+                    "summary": "A new proof-of-work check for the request form",
+                    "description": "An ALTCHA challenge, signed by the service and valid for "
+                    "an hour; its solution is sent as the field altcha and admits one request.",
+                    "responses": {
+                        "200": {"description": "The challenge", "content": {
+                            "application/json": {"schema": {"type": "object"}}}},
+                        "429": {"description": "Too many requests"},
+                    },
+                }
+            },
             "/api/availability": {
                 "get": {
                     "summary": "Every member's availability today, for the site",
                     "description": "Public and without personal data; cacheable for under a "
                     "minute; readable from the site's origin; gzipped when accepted.",
+                    "parameters": [{
+                        "name": "members", "in": "query", "required": False,
+                        "schema": _STRING,
+                        "description": "Comma-separated slugs (at most 20): only these members",
+                    }],
                     "responses": {
                         "200": {"description": "The document", "content": {
                             "application/json": {"schema": _AVAILABILITY}}},

@@ -20,7 +20,8 @@ def test_no_server_errors_and_answers_match_the_description(tmp_path: Path) -> N
                    f"maildir://{tmp_path / 'mail'}", rate_limit="100000/minute")
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in operations} == {"/api/requests", "/api/availability", "/healthz"}
+    assert {op.path for op in operations} == {
+        "/api/requests", "/api/challenge", "/api/availability", "/healthz"}
     checked: list[int] = []
 
     @given(data=st.data())

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from form_service.assignments import store_request
 from form_service.backend import Backend
 from form_service.db import MIGRATIONS, make_engine, session_factory, upgrade
+from form_service.holds import discard
 from form_service.intake import parse_submission
 from form_service.models import (
     Assignment,
@@ -66,6 +67,9 @@ def test_upgrading_keeps_stored_requests(database_url: str) -> None:
 def test_the_database_holds_the_values_of_the_lifecycle_enums(history: Backend) -> None:
     """The scripted month reaches every assignment state and every lasting request status."""
     store_request(history, parse_submission(REQUEST, history.network, T0.date()), T0)  # stays new
+    held = parse_submission({**REQUEST, "email": "bot@spam.example"}, history.network, T0.date())
+    store_request(history, held, T0, held="unchecked")  # stays held
+    discard(history, store_request(history, held, T0, held="links").public_id, T0)
     with history.engine.connect() as connection:
         states = set(connection.scalars(text("SELECT DISTINCT state FROM assignment")))
         statuses = set(connection.scalars(text("SELECT DISTINCT status FROM client_request")))
