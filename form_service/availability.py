@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, current_app, request
@@ -42,6 +42,8 @@ MAX_AGE = 60 - int(CHECK_SECONDS)
 """How long browsers and proxies may keep it: together with the check, the site follows
 routing within a minute."""
 _CACHE = "partnerdir.availability"
+MAX_ASKED = 20
+"""Members one request may ask about by name."""
 
 
 def entry(partner: Partner, today: dt.date, said: Statement | None,
@@ -125,6 +127,8 @@ class Document:
     body: bytes
     gzipped: bytes
     etag: str
+    parts: Mapping[str, bytes] = field(default_factory=dict)
+    """Each member's part of ``body``, for answers about a few members (the embed's)."""
 
     @classmethod
     def render(cls, profiles: Profiles, statements: Mapping[str, Statement],
@@ -135,16 +139,17 @@ class Document:
         services: dict[str, dict[str, dt.date]] = {}
         for pause in paused:
             services.setdefault(pause.partner, {})[pause.service] = pause.last_day
-        parts = [_member_json(slug, entry(partners[slug], day, statements.get(slug),
-                                          services.get(slug)))
+        parts = {slug: _member_json(slug, entry(partners[slug], day, statements.get(slug),
+                                                services.get(slug)))
                  if slug in statements or slug in services else part
-                 for slug, part in profiles.parts.items()]
+                 for slug, part in profiles.parts.items()}
         generated = now.replace(microsecond=0).isoformat() + "Z"
-        body = b'{"generated":"%s","members":{%s}}' % (generated.encode(), b",".join(parts))
+        body = b'{"generated":"%s","members":{%s}}' % (generated.encode(),
+                                                      b",".join(parts.values()))
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         # mtime=0: the same document gives the same bytes, whichever process renders it.
         gzipped = gzip.compress(body, 6, mtime=0)
-        return cls(profiles, statements, paused, marks, body, gzipped, etag)
+        return cls(profiles, statements, paused, marks, body, gzipped, etag, parts)
 
     def holds(self, network: Network, now: dt.datetime) -> bool:
         """Return whether the document was rendered from ``network`` for the day of ``now``
@@ -208,9 +213,16 @@ def published() -> Published:
 def availability_document() -> Response:
     """Return every member's availability today (JSON, cacheable for under a minute)."""
     doc = published().current(backend())
-    zipped = request.accept_encodings["gzip"] > 0
+    # ?members=a,b,c: those members only, so that an embed on a member's website stays small
+    # however large the network is.
+    only = [slug for slug in request.args.get("members", "").split(",")[:MAX_ASKED] if slug]
+    zipped = request.accept_encodings["gzip"] > 0 and not only
     if request.if_none_match.contains_weak(doc.etag):
         response = Response(status=304)
+    elif only:
+        head = doc.body.split(b',"members":', 1)[0]
+        found = b",".join(doc.parts[slug] for slug in dict.fromkeys(only) if slug in doc.parts)
+        response = Response(b'%s,"members":{%s}}' % (head, found), mimetype="application/json")
     else:
         response = Response(doc.gzipped if zipped else doc.body, mimetype="application/json")
         if zipped:

@@ -16,6 +16,7 @@ import click
 from generator.loader import profile_paths
 from partnerdir import (
     data_commands,
+    export_commands,
     pr_commands,
     profile_commands,
     serve_command,
@@ -125,6 +126,7 @@ service_commands.register(main)
 serve_command.register(main)
 settings_command.register(main)
 data_commands.register(main)
+export_commands.register(main)
 
 _progress: dict[str, tuple[str, str | None]] = {
     "validate": ("Checking {count} profile(s) …", None),  # validate sums up by itself
