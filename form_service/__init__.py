@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=settings.redis_url or "partnerdir-memory://",
         # X-RateLimit headers cost a storage round trip on every answer; a 429 still says
         # when to come back (Retry-After, set by the error handler).
         RATELIMIT_HEADERS_ENABLED=False,
@@ -43,4 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(member_page.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(hooks.bp)
+    from form_service import client_page
+
+    app.register_blueprint(client_page.bp)
+    from form_service import review
+
+    app.register_blueprint(review.bp)
     return app

@@ -11,13 +11,14 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Table, insert, literal, select, update
+from sqlalchemy import ColumnElement, DateTime, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from form_service import mails, statements
+from form_service.arrivals import Stored, insert_request
 from form_service.backend import Backend
 from form_service.db import seconds_between
 from form_service.declines import Decline, unfit_for
@@ -33,7 +34,7 @@ from form_service.models import (
     RequestStatus,
 )
 
-OPEN = (RequestStatus.NEW, RequestStatus.ROUTING, RequestStatus.OFFERED)
+OPEN = (RequestStatus.NEW, RequestStatus.ROUTING, RequestStatus.OFFERED, RequestStatus.HELD)
 
 
 class AnswerResult(StrEnum):
@@ -44,30 +45,30 @@ class AnswerResult(StrEnum):
     ALREADY = "already"  # the offer was answered, expired or withdrawn before
 
 
-def _existing(backend: Backend, key: str) -> ClientRequest:
+def _existing(backend: Backend, key: str | None) -> Stored | None:
+    if not key:
+        return None
     with backend.sessions() as session:
-        found = session.scalar(select(ClientRequest).where(ClientRequest.idempotency_key == key))
-        assert found is not None
-        return found
+        found = session.execute(select(ClientRequest.id, ClientRequest.public_id)
+                                .where(ClientRequest.idempotency_key == key)).first()
+        return Stored(*found) if found else None
 
 
-# Built once, with values passed at execution: SQLAlchemy then reuses the compiled statement
-# instead of building and compiling a new one for every request.
-_REQUESTS = cast(Table, ClientRequest.__table__)
-_INSERT_REQUEST = insert(_REQUESTS).returning(_REQUESTS.c.id)
-
-
-def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> ClientRequest:
-    """Commit the request; return it (the stored one when the idempotency key was seen).
+def store_request(backend: Backend, sub: Submission, now: dt.datetime, *,
+                  held: str | None = None, proof: str | None = None) -> Stored:
+    """Commit the request; return its ids (the stored one's when the idempotency key was seen).
 
     This is the path every accepted request takes before the answer, so it is one plain
     INSERT; the worker confirms receipt and routes, and finds the request even after a crash.
+    A request ``held`` for these reasons (``form_service/holds.py``) waits for the coordinator;
+    ``proof``, the id of the solved check, admits one request only.
     """
-    values = {
-        "public_id": secrets.token_urlsafe(12),
+    public_id = secrets.token_urlsafe(12)
+    values: dict[str, Any] = {
+        "public_id": public_id,
         "idempotency_key": sub.idempotency_key,
         "created_at": now,
-        "status": RequestStatus.NEW,
+        "status": RequestStatus.HELD if held else RequestStatus.NEW,
         "service": sub.service,
         "postal_code": sub.postal_code,
         "country": sub.country,
@@ -83,15 +84,22 @@ def store_request(backend: Backend, sub: Submission, now: dt.datetime) -> Client
         "referred_by": sub.referred_by,
         "reason": sub.reason,
         "closed_at": None,
+        "held_reasons": held,
+        "proof": proof,
     }
     try:
-        with backend.engine.begin() as connection:
-            request_id = connection.execute(_INSERT_REQUEST, values).scalar_one()
-    except IntegrityError:
-        if not sub.idempotency_key:
+        request_id = insert_request(backend.engine, values)
+    except (IntegrityError, backend.engine.dialect.loaded_dbapi.IntegrityError):
+        found = _existing(backend, sub.idempotency_key)
+        if found is not None:
+            return found
+        if proof is None:
             raise
-        return _existing(backend, sub.idempotency_key)
-    return ClientRequest(id=request_id, **values)
+        # The check was solved once and sent with another request before: held as reused.
+        again = ",".join(filter(None, (held, "reused"))) if backend.settings.hold_doubtful else None
+        return store_request(backend, sub, now, held=again)
+    # The ids only: building the ORM object would cost the answer a tenth of its time.
+    return Stored(request_id, public_id)
 
 
 def route(
@@ -286,6 +294,23 @@ def expire_due(backend: Backend, now: dt.datetime) -> int:
     return len(ids)
 
 
+def offer_refused(
+    backend: Backend, session: Session, assignment: Assignment, now: dt.datetime
+) -> bool:
+    """Let an open offer whose mail the member's server refused for good expire at once and
+    ask the next member, as after a missed deadline; return whether it was still open."""
+    done = session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.OFFERED)
+        .values(state=AssignmentState.EXPIRED, answered_at=now)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(assignment)
+    route(backend, session, assignment.request, now)
+    return True
+
+
 def withdraw(session: Session, request_ids: Sequence[int], now: dt.datetime) -> None:
     """Close the requests still in progress as ERASED and withdraw their open offers.
 
@@ -306,3 +331,51 @@ def withdraw(session: Session, request_ids: Sequence[int], now: dt.datetime) -> 
         .values(state=AssignmentState.WITHDRAWN, answered_at=now),
         execution_options=plain,
     )
+
+
+def withdraw_by_client(backend: Backend, request_id: int, now: dt.datetime) -> bool:
+    """Close the request as WITHDRAWN at its client's wish and tell the member who has it open
+    or accepted (the coordinator when they have it); return False when it is past that: followed
+    up, erased, withdrawn or discarded before."""
+    with backend.sessions() as session:
+        req = session.get(ClientRequest, request_id)
+        if (req is None or req.status not in WITHDRAWABLE or req.followup_at is not None
+                or req.erased_at is not None):
+            return False
+        before = req.status
+        # Its offers are locked first, in the order an answer locks them (offer, then
+        # request), so a member answering at this moment waits instead of deadlocking.
+        session.scalars(select(Assignment.id).where(
+            Assignment.request_id == request_id,
+            Assignment.state.in_((AssignmentState.OFFERED, AssignmentState.ACCEPTED)),
+        ).with_for_update()).all()
+        # Claimed on the status read, so an answer or a routing step in between wins or loses
+        # as a whole; nothing more is routed once the request is WITHDRAWN.
+        claimed = session.execute(
+            update(ClientRequest)
+            .where(ClientRequest.id == request_id, ClientRequest.status == before,
+                   ClientRequest.followup_at.is_(None))
+            .values(status=RequestStatus.WITHDRAWN, withdrawn_at=now, closed_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return withdraw_by_client(backend, request_id, now)
+        session.refresh(req)
+        for assignment in req.assignments:
+            if assignment.state not in (AssignmentState.OFFERED, AssignmentState.ACCEPTED):
+                continue
+            accepted = assignment.state is AssignmentState.ACCEPTED
+            assignment.state = AssignmentState.WITHDRAWN
+            assignment.answered_at = assignment.answered_at or now
+            partner = backend.network.partners.get(assignment.partner)
+            if partner is not None:
+                mails.withdrawn(backend, session, req, now, partner, accepted=accepted)
+        if before is RequestStatus.COORDINATOR:
+            mails.withdrawn(backend, session, req, now, None, accepted=False)
+        session.commit()
+        return True
+
+
+# A request its client may still withdraw (until the follow-up): ``withdraw_by_client``.
+WITHDRAWABLE = (*OPEN, RequestStatus.HELD, RequestStatus.COORDINATOR, RequestStatus.ACCEPTED)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from form_service.intake import FormError
 from form_service.models import Assignment, ClientRequest, DeclineReason
 from form_service.statements import last_day, until_error
-from form_service.strings import both
+from form_service.strings import text
 
 EXPERTISE_PAUSE = dt.timedelta(days=30)
 """How long a service stays away from a member who declined it as not their expertise."""
@@ -52,21 +52,21 @@ def form_for(today: dt.date) -> DeclineForm:
     return DeclineForm(reasons, today, last_day(today), EXPERTISE_PAUSE.days)
 
 
-def parse_decline(data: Mapping[str, Any], today: dt.date) -> Decline:
+def parse_decline(data: Mapping[str, Any], today: dt.date, lang: str = "de") -> Decline:
     """Return the decline of a submitted form, or raise :class:`DeclineError`."""
     errors: dict[str, list[str]] = {}
     raw_reason = str(data.get("reason") or "")
     if raw_reason not in {reason.value for reason in DeclineReason}:
-        errors["reason"] = [both("choose_one")]
+        errors["reason"] = [text("choose_one", lang)]
     raw_until = str(data.get("until") or "").strip()
     until = None
     if raw_until:
         try:
             until = dt.date.fromisoformat(raw_until)
         except ValueError:
-            errors["until"] = [both("bad_date")]
+            errors["until"] = [text("bad_date", lang)]
         else:
-            problem = until_error(until, today)
+            problem = until_error(until, today, lang)
             if problem is not None:
                 errors["until"] = [problem]
     if errors:

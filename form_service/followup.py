@@ -21,7 +21,7 @@ from form_service import mails
 from form_service.backend import Backend
 from form_service.intake import FormError
 from form_service.models import Assignment, AssignmentState, ClientRequest, Feedback, RequestStatus
-from form_service.strings import both
+from form_service.strings import text
 from partnerdir.settings import Settings
 
 DONE = ("yes", "no", "ongoing")
@@ -60,24 +60,24 @@ class Answers:
     comment: str | None
 
 
-def parse_feedback(data: Mapping[str, Any]) -> Answers:
+def parse_feedback(data: Mapping[str, Any], lang: str = "de") -> Answers:
     """Return the answers of a submitted feedback form, or raise :class:`FeedbackError`."""
     errors: dict[str, list[str]] = {}
     contact = data.get("contact")
     if contact not in ("yes", "no"):
-        errors["contact"] = [both("choose_one")]
+        errors["contact"] = [text("choose_one", lang)]
     done = data.get("done")
     if done not in DONE:
-        errors["done"] = [both("choose_one")]
+        errors["done"] = [text("choose_one", lang)]
     raw = str(data.get("satisfaction") or "")
     satisfaction = int(raw) if raw.isdigit() else 0
     if satisfaction not in SATISFACTION:
-        errors["satisfaction"] = [both("choose_one")]
+        errors["satisfaction"] = [text("choose_one", lang)]
     comment = str(data.get("comment") or "").strip()
     if len(comment) > COMMENT_LIMIT:
-        errors["comment"] = [both("too_long", max=COMMENT_LIMIT)]
+        errors["comment"] = [text("too_long", lang, max=COMMENT_LIMIT)]
     elif _CONTROL.search(comment):
-        errors["comment"] = [both("single_line")]
+        errors["comment"] = [text("single_line", lang)]
     if errors:
         raise FeedbackError(errors)
     return Answers(contact == "yes", str(done), satisfaction, comment or None)
@@ -174,3 +174,10 @@ def record_feedback(
         except IntegrityError:  # the same form sent twice at once
             return FeedbackResult.ALREADY
         return FeedbackResult.RECORDED
+
+
+def request_language(backend: Backend, public_id: str) -> str:
+    """Return the language the client of a request reads (German when it is gone)."""
+    with backend.sessions() as session:
+        req = session.scalar(select(ClientRequest).where(ClientRequest.public_id == public_id))
+        return req.language if req is not None else "de"

@@ -16,13 +16,19 @@ from form_service.assignments import expire_due, offer_due, remind_due, reminder
 from form_service.backend import Backend
 from form_service.checkouts import SyncError
 from form_service.followup import due_followups, queue_followups
+from form_service.holds import notify_held, unnotified
+from form_service.journal import journal_of
 from form_service.models import Assignment, ClientRequest, OutboundMail, RequestStatus, utcnow
-from form_service.outbox import deliver, deliver_due, lease_due_mails, mail_due
+from form_service.outbox import deliver_due, mail_due, recover
 from form_service.privacy import due_erasure, purge_due
+from form_service.refusals import bind
 from form_service.sync import follow
+from form_service.workers import HEARTBEAT, beat
 from partnerdir.settings import Settings
 
 log = logging.getLogger(__name__)
+SEND_ROUND = 30.0
+"""Seconds one send task sends before it makes way for other work (a poll queues the next)."""
 
 
 def create_huey(settings: Settings) -> Huey:
@@ -36,7 +42,10 @@ def create_huey(settings: Settings) -> Huey:
 
 def advance(backend: Backend, now: dt.datetime) -> dict[str, int]:
     """Apply every change that is due, queueing the mails it causes; return how many of each."""
+    # Held requests are never routed: the coordinator is asked to release or discard them.
+    held = notify_held(backend, now)
     return {
+        **({"held": held} if held else {}),
         "expired": expire_due(backend, now),
         "routed": route_new(backend, now),
         "reminded": remind_due(backend, now),
@@ -49,14 +58,19 @@ def advance(backend: Backend, now: dt.datetime) -> dict[str, int]:
 def sweep(backend: Backend, now: dt.datetime | None = None) -> dict[str, int]:
     """Do all work that is due according to the database; safe to run at any time, repeatedly."""
     now = now or utcnow()
-    return {**advance(backend, now), "sent": deliver_due(backend, now)}
+    recover(backend, now)
+    return {**advance(backend, now), "sent": deliver_due(backend, now, bind(backend))}
 
 
 def has_due_work(backend: Backend, now: dt.datetime) -> bool:
-    """Return whether anything is due: request, mail, deadline, reminder, follow-up, erasure."""
+    """Return whether anything is due: request, mail, deadline, reminder, follow-up, erasure,
+    or accepted mails to record (the database was unreachable when they were accepted)."""
+    if journal_of(backend.settings.root).waiting():
+        return True
     with backend.sessions() as session:
         checks = (
             select(ClientRequest.id).where(ClientRequest.status == RequestStatus.NEW),
+            select(ClientRequest.id).where(*unnotified()),
             select(OutboundMail.id).where(mail_due(now)),
             select(Assignment.id).where(offer_due(now)),
             select(Assignment.id).where(reminder_due(backend.engine.dialect.name, now)),
@@ -83,9 +97,14 @@ class Tasks:
         """Until ``stop`` is set, hand due work to the queue as soon as the database shows it,
         and a round of following the repository every PARTNERDIR_NETWORK_SYNC_SECONDS."""
         settings = self.backend.settings
-        next_sync = time.monotonic()
+        next_sync = next_beat = time.monotonic()
         while not stop.wait(interval):
             try:
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + HEARTBEAT.total_seconds()
+                    with self.backend.sessions() as session:
+                        beat(session)
+                        session.commit()
                 if (settings.network_git and time.monotonic() >= next_sync
                         and not self.syncing.locked()):
                     next_sync = time.monotonic() + settings.network_sync_seconds
@@ -101,6 +120,8 @@ class Tasks:
 def register(huey: Huey, backend: Backend) -> Tasks:
     """Define the tasks on ``huey`` for ``backend``."""
     busy = threading.Lock()
+    sending = threading.Lock()
+    on_refused = bind(backend)
 
     def run_due() -> dict[str, int]:
         # One run at a time per worker: a second run would find the same rows and only
@@ -109,24 +130,37 @@ def register(huey: Huey, backend: Backend) -> Tasks:
             return {}
         try:
             now = utcnow()
+            # First take over what workers that are gone were sending (a restart's catching
+            # up), after the journal has told what their server already accepted.
+            released = recover(backend, now)
             done = advance(backend, now)
-            mails = lease_due_mails(backend, now)
-            for mail_id in mails:
-                send(mail_id)
-            return {**done, "queued": len(mails)}
+            if not sending.locked():
+                send()
+            return {**done, "released": released}
         finally:
             busy.release()
 
     @huey.task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
     def process(request_id: int) -> None:
-        """Expire offers, route, follow up, erase, then hand every due mail to a send task."""
+        """Take over mails of workers that are gone; expire offers, route, follow up, erase;
+        then start sending."""
         run_due()
 
     @huey.task()  # type: ignore[untyped-decorator]
-    def send(mail_id: int) -> None:
-        """Send one mail. A failure is retried with backoff by the outbox (30 s, 1 min, …),
-        which records each attempt, so retries survive restarts of the worker."""
-        deliver(backend, mail_id, utcnow(), leased=True)
+    def send() -> None:
+        """Send due mails in batches over PARTNERDIR_MAIL_CONNECTIONS connections for a round. A
+        failure is retried with backoff by the outbox (30 s, 1 min, …), which records each
+        attempt in the database, so retries survive restarts of the worker; a refusal (5xx) is
+        final at once."""
+        if not sending.acquire(blocking=False):
+            return
+        try:
+            sent = deliver_due(backend, None, on_refused, seconds=SEND_ROUND,
+                               connections=backend.settings.mail_connections)
+            if sent:
+                log.info("sent %d mails", sent)
+        finally:
+            sending.release()
 
     syncing = threading.Lock()
 

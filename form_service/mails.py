@@ -18,9 +18,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 
 from form_service import outbox
-from form_service.links import ACTIONS, make_feedback_token, make_member_token, make_token
+from form_service.explanations import why_offered
+from form_service.links import (
+    ACTIONS,
+    make_feedback_token,
+    make_member_token,
+    make_status_token,
+    make_token,
+)
 from form_service.models import Assignment, ClientRequest, Feedback, OutboundMail
 from form_service.strings import TABLES, text
+from generator.dates import day, moment
+from generator.vocabulary import language_name
 
 if TYPE_CHECKING:
     from form_service.backend import Backend
@@ -49,7 +58,8 @@ def confirmation(
     _queue(backend, session, req, now, key=f"confirmation:{req.id}",
            to=req.email, lang=req.language,
            subject="subject_confirmation", template="confirmation",
-           body="confirmation_body" if found else "confirmation_coordinator")
+           body="confirmation_body" if found else "confirmation_coordinator",
+           status=_status_link(backend, req))
 
 
 def offer(
@@ -59,7 +69,8 @@ def offer(
     """Offer the request to a member, with signed links to accept or decline it."""
     _to_member(backend, session, req, now, partner, key=f"offer:{assignment.id}",
                subject="subject_offer", template="offer",
-               assignment=assignment, partner=partner, links=_answer_links(backend, assignment))
+               assignment=assignment, partner=partner, links=_answer_links(backend, assignment),
+               why=_why(backend, req, assignment, partner))
 
 
 def reminder(
@@ -69,7 +80,26 @@ def reminder(
     """Remind a member of an offer they have not answered, with the offer's links."""
     _to_member(backend, session, req, now, partner, key=f"reminder:{assignment.id}",
                subject="subject_reminder", template="reminder",
-               assignment=assignment, partner=partner, links=_answer_links(backend, assignment))
+               assignment=assignment, partner=partner, links=_answer_links(backend, assignment),
+               why=_why(backend, req, assignment, partner))
+
+
+def _why(backend: Backend, req: ClientRequest, assignment: Assignment, partner: Partner) -> str:
+    """Return why ``partner`` is offered ``req``, in plain words in the member's language."""
+    lang = member_language(partner)
+    referrer = backend.network.partners.get(req.referred_by or "")
+    return why_offered(req, partner, assignment.reason, _service_label(backend, req, lang), lang,
+                       referrer.name if referrer else None)
+
+
+def _service_label(backend: Backend, req: ClientRequest | None, lang: str) -> str:
+    """Return the catalogue name of the service ``req`` asks for, in ``lang``."""
+    if req is None:
+        return ""
+    catalogue = backend.network.settings.service(req.service)
+    if catalogue is None:
+        return req.service
+    return catalogue.de if lang == "de" else catalogue.en
 
 
 def _answer_links(backend: Backend, assignment: Assignment) -> dict[str, str]:
@@ -196,22 +226,98 @@ def _queue(
     A mail about a client's request (``req``) names its service; other mails have none.
     """
     lang = lang if lang in TABLES else "en"
-    catalogue = backend.network.settings.service(req.service) if req else None
-    service = (catalogue.de if lang == "de" else catalogue.en) if catalogue else (
-        req.service if req else "")
+    service = _service_label(backend, req, lang)
     partner = context.get("partner")
+    assignment = context.get("assignment")
+    zone = backend.settings.time_zone
     context |= {
         "req": req, "service": service, "network": backend.network.settings,
         "site_url": backend.settings.site_url, "t": TABLES[lang], "lang": lang,
+        # Dates as the reader writes them, times in the network's zone: never ISO or UTC.
+        "day": lambda value: day(value, lang),
+        "moment": lambda value: moment(value, lang, zone),
+        "language_label": lambda code: language_name(code, lang),
+        "member_name": lambda slug: getattr(backend.network.partners.get(slug), "name", slug),
+        "promise_hours": backend.settings.accept_deadline_hours,
     }
+    # The subject says by when an offer needs an answer, short: the year goes without saying.
+    deadline = moment(assignment.deadline, lang, zone, year=False) if assignment else ""
     parts = (template, "_member") if "member_page" in context else (template,)
     mail = OutboundMail(
         dedup_key=key,
         request_id=req.id if req else None,
         kind=template,
         recipient=to,
-        subject=text(subject, lang, service=service, partner=partner.name if partner else ""),
+        subject=text(subject, lang, service=service, partner=partner.name if partner else "",
+                     deadline=deadline),
         body_text="\n\n".join(_env.get_template(f"{p}.txt").render(context) for p in parts),
         body_html="\n".join(_env.get_template(f"{p}.html").render(context) for p in parts),
     )
     outbox.queue(session, mail, now)
+
+
+def client_address_refused(
+    backend: Backend, session: Session, req: ClientRequest, assignment: Assignment,
+    partner: Partner, now: dt.datetime,
+) -> None:
+    """Tell the member who accepted that the client's address is refused: phone instead."""
+    _to_member(backend, session, req, now, partner, key=f"client-refused:{req.id}",
+               subject="subject_client_address_refused", template="client_address_refused",
+               partner=partner, assignment=assignment)
+
+
+def member_address_refused(
+    backend: Backend, session: Session, mail: OutboundMail, member: Partner,
+    req: ClientRequest | None, now: dt.datetime, *, passed_on: bool,
+) -> None:
+    """Tell the coordinator that a member's mail server refused ``mail`` for good, and whether
+    the offer in it was ``passed_on`` to the next member."""
+    _queue(backend, session, req, now, key=f"member-refused:{mail.id}",
+           to=backend.network.settings.coordinator.email, lang="de",
+           subject="subject_member_address_refused", template="member_address_refused",
+           member=member, refused=mail, passed_on=passed_on)
+
+
+def held(
+    backend: Backend, session: Session, req: ClientRequest, reasons: list[str],
+    links: dict[str, str], now: dt.datetime,
+) -> None:
+    """Ask the coordinator to release or discard a request held as doubtful (``reasons``)."""
+    _queue(backend, session, req, now, key=f"held:{req.id}",
+           to=backend.network.settings.coordinator.email, lang="de",
+           subject="subject_held", template="held", reasons=reasons, links=links,
+           link_days=backend.settings.link_max_age_days)
+
+
+def _status_link(backend: Backend, req: ClientRequest) -> dict[str, Any]:
+    """Return the client's signed link to their request's status page and its last day."""
+    settings = backend.settings
+    token = make_status_token(settings.secret_key, req.public_id)
+    # It opens the page as long as the data is kept: the retention period from now.
+    until = req.created_at + dt.timedelta(days=settings.retention_days)
+    return {"url": f"{settings.service_url}s/{token}", "until": until.date()}
+
+
+def withdrawn(
+    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime,
+    partner: Partner | None, *, accepted: bool,
+) -> None:
+    """Tell the member who has the request open or ``accepted`` (the coordinator when
+    ``partner`` is None) that its client withdrew it."""
+    if partner is None:
+        _queue(backend, session, req, now, key=f"withdrawn:{req.id}:coordinator",
+               to=backend.network.settings.coordinator.email, lang="de",
+               subject="subject_withdrawn", template="withdrawn", partner=None, accepted=False)
+        return
+    _to_member(backend, session, req, now, partner, key=f"withdrawn:{req.id}:{partner.slug}",
+               subject="subject_withdrawn", template="withdrawn", partner=partner,
+               accepted=accepted)
+
+
+def contact_changed(
+    backend: Backend, session: Session, req: ClientRequest, now: dt.datetime
+) -> None:
+    """Send the client, at the address they just gave on their status page, the page's link."""
+    _queue(backend, session, req, now, key=f"contact-changed:{req.id}:{now:%Y%m%d%H%M%S%f}",
+           to=req.email, lang=req.language, subject="subject_contact_changed",
+           template="contact_changed", status=_status_link(backend, req))

@@ -67,6 +67,9 @@ def _tie_break(slug: str) -> int:
 
 NO_STATEMENTS: Mapping[str, Statement] = {}
 
+DEPUTY_NOTE = "deputy named by"
+"""How a recorded reason says the referring member named the chosen one as their deputy."""
+
 
 class Matcher:
     """Rank members for requests; build once per set of profiles, use for many requests.
@@ -158,7 +161,7 @@ class Matcher:
     def _explain(e: Entry, c: Criteria, s: Standing, deputy: str | None) -> Candidate:
         parts = []
         if e.slug == deputy:
-            parts.append(f"deputy named by {c.referred_by}")
+            parts.append(f"{DEPUTY_NOTE} {c.referred_by}")
         place = closest_place(e, c)
         parts.append(f"serves postal prefix {place.prefix}" if place.prefix else "works remotely")
         parts.append(f"capacity {e.capacity}")

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,9 +20,11 @@ from form_service.extensions import limiter
 from form_service.links import LinkError, MemberLink, make_token, read_member_token
 from form_service.models import Assignment, AssignmentState, MemberState, utcnow
 from form_service.statements import StatementError, current_statements, last_day, record
-from form_service.strings import both
-from form_service.web import backend, nudge_worker
+from form_service.strings import text
+from form_service.web import backend, browser_language, nudge_worker, render_page
+from generator.absence_text import absence_texts
 from generator.availability import availability
+from generator.embed import snippet
 from generator.model import Partner
 
 bp = Blueprint("member_page", __name__)
@@ -40,17 +42,17 @@ def _member(token: str) -> tuple[Partner, MemberLink]:
     return partner, link
 
 
-def _parse(form: Mapping[str, Any]) -> dict[str, Any]:
+def _parse(form: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Return the statement a submitted form asks for, as arguments of ``record``."""
     try:
         state = MemberState(str(form.get("state") or ""))
     except ValueError:
-        raise StatementError({"state": [both("choose_one")]}) from None
+        raise StatementError({"state": [text("choose_one", lang)]}) from None
     raw = str(form.get("until") or "").strip()
     try:
         until = dt.date.fromisoformat(raw) if raw and state is not MemberState.AVAILABLE else None
     except ValueError:
-        raise StatementError({"until": [both("bad_date")]}) from None
+        raise StatementError({"until": [text("bad_date", lang)]}) from None
     away = state is MemberState.AWAY
     return {
         "state": state,
@@ -82,13 +84,17 @@ def _page(partner: Partner, now: dt.datetime, errors: Mapping[str, list[str]],
     }
     deputies = sorted((p for p in network.partners.values() if p.slug != partner.slug),
                       key=lambda p: p.name.casefold())
-    return render_template(
-        "member_page.html", partner=partner, current=availability(partner, today, statement),
+    return render_page(
+        "member_page.html", mails.member_language(partner), partner=partner,
+        current=availability(partner, today, statement),
         stated=statement is not None and statement.covers(today), offers=offers,
         requests=requests, links=links, services=network.settings, deputies=deputies,
         names={p.slug: p.name for p in deputies}, decline=form_for(today),
         errors=errors, values=values, saved=saved,
         last=last_day(today), today=today,
+        # Out-of-office texts and the embed for the member's own website, ready to copy.
+        absence_texts=absence_texts(network, partner, today),
+        embed=snippet(network, partner, str(network.settings.site_url or settings.site_url)),
     )
 
 
@@ -103,8 +109,9 @@ def page(token: str) -> Any:
         return _page(partner, now, {}, {}, saved="saved" in request.args)
     try:
         with backend().sessions() as session:
-            record(session, partner.slug, **_parse(request.form), source="page",
-                   link=link.link_id, now=now, members=backend().network.partners)
+            lang = mails.member_language(partner)
+            record(session, partner.slug, **_parse(request.form, lang), source="page",
+                   link=link.link_id, now=now, members=backend().network.partners, lang=lang)
             session.commit()
     except StatementError as exc:
         return _page(partner, now, exc.errors, request.form), 422
@@ -117,12 +124,12 @@ def page(token: str) -> Any:
 def request_link() -> Any:
     """Show the form to ask for the member page link (GET) or mail it to a member (POST)."""
     if request.method != "POST":
-        return render_template("member_link_request.html", sent=False)
+        return render_page("member_link_request.html", browser_language(), sent=False)
     address = str(request.form.get("email") or "").strip().casefold()
     if address and len(address) <= 254:
         _mail_link(address, utcnow())
     # The same answer whether the address is a member's or not: it tells nobody who is one.
-    return render_template("member_link_request.html", sent=True)
+    return render_page("member_link_request.html", browser_language(), sent=True)
 
 
 def _mail_link(address: str, now: dt.datetime) -> None:
@@ -156,8 +163,9 @@ def private(response: Response) -> Response:
 def too_many(error: RateLimitExceeded) -> Any:
     """Answer a flood of link requests 429 with the form page, not the request form."""
     seconds = max(1, int(error.limit.limit.get_expiry()))
-    page = render_template("member_link_request.html", sent=False,
-                           refused=both("too_many", seconds=seconds))
+    lang = browser_language()
+    page = render_page("member_link_request.html", lang, sent=False,
+                       refused=text("too_many", lang, seconds=seconds))
     return page, 429, {"Retry-After": str(seconds)}
 
 
@@ -166,6 +174,6 @@ def too_many(error: RateLimitExceeded) -> Any:
 def invalid_link(error: Exception) -> Any:
     """Answer an invalid, expired or unknown member link with a page pointing to a new one."""
     status = 410 if getattr(error, "code", 404) == 410 else 404
-    page = render_template("answered.html", action="invalid", done=False,
-                           new_link=url_for("member_page.request_link"))
+    page = render_page("answered.html", "de", action="invalid", done=False,
+                       new_link=url_for("member_page.request_link"))
     return page, status

@@ -35,6 +35,12 @@ class RequestStatus(StrEnum):
       (``answer``); closed, the coordinator takes over.
     - ERASED: the client's data was erased (``withdraw``, called by erasure) while the request
       was still NEW, ROUTING or OFFERED; closed.
+    - HELD: stored by ``store_request`` instead of NEW when the submission looked doubtful
+      (``form_service/holds.py``); offered to nobody until the coordinator releases it (NEW
+      again) or discards it.
+    - DISCARDED: the coordinator discarded a held request as spam (``holds.discard``); closed.
+    - WITHDRAWN: the client withdrew it on their status page (``withdraw_by_client``) before
+      the follow-up: while open, held, with the coordinator or accepted; closed.
     """
 
     NEW = "new"
@@ -43,6 +49,9 @@ class RequestStatus(StrEnum):
     ACCEPTED = "accepted"
     COORDINATOR = "coordinator"
     ERASED = "erased"
+    HELD = "held"
+    DISCARDED = "discarded"
+    WITHDRAWN = "withdrawn"
 
 
 class AssignmentState(StrEnum):
@@ -51,21 +60,25 @@ class AssignmentState(StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     DECLINED = "declined"
-    EXPIRED = "expired"  # the deadline passed without an answer
-    WITHDRAWN = "withdrawn"  # the client's data was erased before an answer
+    EXPIRED = "expired"  # the deadline passed without an answer, or the offer was undeliverable
+    WITHDRAWN = "withdrawn"  # the client withdrew the request, or their data was erased
 
 
 class MailStatus(StrEnum):
     """Where a mail of the outbox stands (see ``form_service/outbox.py``).
 
-    PENDING, claimed as SENDING for one attempt, then SENT, or PENDING again with a backoff,
-    or FAILED after the last attempt. A SENDING claim of a crashed sender falls back to PENDING.
+    PENDING, claimed as SENDING by one worker for one attempt, then SENT; or REFUSED at once
+    when the server refuses it for good (5xx); or PENDING again with a backoff after a
+    temporary failure (4xx, no connection), FAILED after the last attempt. A SENDING claim of
+    a worker that died falls back to PENDING when the next worker starts, unless the mail
+    journal shows the server accepted it: then it is SENT.
     """
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    REFUSED = "refused"
 
 
 class DeclineReason(StrEnum):
@@ -137,6 +150,16 @@ class ClientRequest(Base):
     followup_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # When the personal fields were erased (retention or an erasure request); counts stay.
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # When the client withdrew the request on their status page.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Why a HELD request was held, comma-separated (``holds.REASONS``); kept after release.
+    held_reasons: Mapped[str | None] = mapped_column(String(100))
+    # When the coordinator was told about the held request (set with the mail, once).
+    held_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The solved challenge's id: unique, so one solution admits one request only.
+    proof: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # When a mail server refused the client's address for good (a 5xx); members then phone.
+    client_email_refused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.id"
@@ -207,6 +230,8 @@ class OutboundMail(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The worker (``MailWorker.id``) holding the SENDING claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -234,3 +259,20 @@ class MemberStatus(Base):
     source: Mapped[str] = mapped_column(String(20))
     # The id of the signed link it was said through.
     link: Mapped[str] = mapped_column(String(64))
+
+
+class MailWorker(Base):
+    """A running ``partnerdir worker``: who holds claims on mails, and whether it still lives.
+
+    A worker writes its row on start and touches ``seen_at`` every few seconds; a row not
+    touched for a while, or of a process gone from this host, belongs to a dead worker whose
+    claims the next worker takes over.
+    """
+
+    __tablename__ = "mail_worker"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from form_service.intake import FormError
 from form_service.models import MemberState, MemberStatus
-from form_service.strings import both
+from form_service.strings import text
 from generator.availability import State, Statement
+from generator.dates import day
 
 MAX_DAYS = 60
 """How far ahead a statement may end: longer absences belong in the profile."""
@@ -35,12 +36,12 @@ def last_day(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=MAX_DAYS)
 
 
-def until_error(until: dt.date, today: dt.date) -> str | None:
+def until_error(until: dt.date, today: dt.date, lang: str = "de") -> str | None:
     """Return the message for a last day outside ``today`` … ``last_day(today)``, else None."""
     if until < today:
-        return both("date_past")
+        return text("date_past", lang)
     if until > last_day(today):
-        return both("statement_too_far", days=MAX_DAYS, last=last_day(today).isoformat())
+        return text("statement_too_far", lang, days=MAX_DAYS, last=day(last_day(today), lang))
     return None
 
 
@@ -91,6 +92,7 @@ def record(
     deputy: str | None = None,
     absence_reason: str | None = None,
     members: Collection[str] = (),
+    lang: str = "de",
 ) -> MemberStatus:
     """Check a statement of ``partner`` and add it to the session; raise StatementError.
 
@@ -100,7 +102,7 @@ def record(
     errors: dict[str, list[str]] = {}
 
     def err(field: str, key: str, **values: object) -> None:
-        errors.setdefault(field, []).append(both(key, **values))
+        errors.setdefault(field, []).append(text(key, lang, **values))
 
     today = now.date()
     start = starts_on or today
@@ -110,7 +112,7 @@ def record(
         until, deputy, absence_reason = None, None, None
     elif until is None:
         err("until", "statement_until_required")
-    elif (problem := until_error(until, today)) is not None:
+    elif (problem := until_error(until, today, lang)) is not None:
         errors["until"] = [problem]
     elif start > until:
         err("starts_on", "date_order")

@@ -18,6 +18,7 @@ def text(key: str, lang: str = "de", **values: object) -> str:
     return TABLES.get(lang, DE)[key].format(**values)
 
 
-def both(key: str, **values: object) -> str:
-    """Return the text in German, then English."""
-    return f"{text(key, 'de', **values)} / {text(key, 'en', **values)}"
+def language(value: object) -> str:
+    """Return ``value`` when it names a language with texts, else German, the network's."""
+    code = str(value or "").strip().lower()
+    return code if code in TABLES else "de"

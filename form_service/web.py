@@ -3,16 +3,17 @@ CORS for the site, and nudging the worker after an answer. Blueprints keep only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from form_service.backend import Backend
-from form_service.strings import DE, EN, both
+from form_service.strings import DE, EN, TABLES, language, text
+from generator.dates import day, moment
 
 BACKEND = "partnerdir"
 TASKS = "partnerdir.tasks"
@@ -53,23 +54,53 @@ def wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def error_page(errors: Mapping[str, list[str]], values: Mapping[str, Any], status: int) -> Any:
-    """Show a plain form post what was wrong, with the form filled in again."""
-    form_url = backend().settings.site_url + "anfrage/"
-    return render_template("errors.html", errors=errors, values=values, form_url=form_url), status
+def client_language() -> str:
+    """Return the language a client reads: the form's choice, else their browser's, else German."""
+    if request.mimetype == "application/x-www-form-urlencoded" and not request.is_json:
+        chosen = request.form.get("language")
+        if chosen:
+            return language(chosen)
+    return browser_language()
+
+
+def browser_language() -> str:
+    """Return the first language of the browser's that has texts, else German."""
+    return request.accept_languages.best_match(list(TABLES), default="de") or "de"
+
+
+def render_page(template: str, lang: str, **context: Any) -> str:
+    """Render a page of the service in one language: texts as ``t``, dates in the network's zone."""
+    lang = language(lang)
+    zone = backend().settings.time_zone
+    return render_template(
+        template, t=TABLES[lang], lang=lang, day=lambda value: day(value, lang),
+        moment=lambda value: moment(value, lang, zone),
+        network_name=backend().network.settings.name, **context,
+    )
 
 
 def refusal(key: str, status: int, **values: object) -> Any:
     """Answer a refused submission in JSON or, for a plain form post, as a page."""
-    message = both(key, **values)
+    # A body too large is never read: only the browser's languages tell which to answer in.
+    lang = client_language() if status != 413 else browser_language()
+    message = text(key, lang, **values)
     if wants_json():
-        return jsonify(errors={"_body": [message]}), status
-    return error_page({"_body": [message]}, {}, status)
+        # Built by hand: a flood's answer, sent far more often than anything else refused.
+        body = json.dumps({"errors": {"_body": [message]}}, ensure_ascii=False)
+        return Response(body, mimetype="application/json"), status
+    form = "en/request/" if lang == "en" else "anfrage/"
+    page = render_page("errors.html", lang, message=message,
+                       form_url=backend().settings.site_url + form)
+    return page, status
 
 
 def too_many(error: RateLimitExceeded) -> Any:
     """Answer a flooding client 429 with the seconds until its window ends at the latest."""
-    seconds = max(1, int(error.limit.limit.get_expiry()))
+    return slow_down(max(1, int(error.limit.limit.get_expiry())))
+
+
+def slow_down(seconds: int) -> Any:
+    """Answer 429: come back in ``seconds`` (also in Retry-After)."""
     body, status = refusal("too_many", 429, seconds=seconds)
     return body, status, {"Retry-After": str(seconds)}
 

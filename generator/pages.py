@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,11 +17,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from generator.availability import DEFAULT_FRAME, availability
+from generator.dates import day as day_text
 from generator.loader import Network
 from generator.markup import safe_markdown, script_json
-from generator.model import Partner
+from generator.model import Absence, Partner
 from generator.places import place_key, places_served
-from generator.strings import MONTHS, TABLES
+from generator.strings import TABLES
 from generator.vocabulary import COUNTRIES, country_name, language_name
 from partnerdir.settings import default
 
@@ -60,6 +62,16 @@ class SiteOptions:
     """Days after an accept until the client is asked how it went, as the privacy page states."""
     retention_days: int = default("retention_days")
     """Days after receipt when a client's data is erased, as the privacy page states."""
+    promise_hours: int = default("accept_deadline_hours")
+    """Hours within which a member usually answers: the service's deadline, promised alike."""
+    statistics_file: Path | None = None
+    """The figures of ``partnerdir stats`` for the statistics page; no file, no page."""
+
+
+FORM_PATHS = {"de": ("anfrage/index.md", "anfrage/danke.md"),
+              "en": ("en/request/index.md", "en/request/thanks.md")}
+"""The request form and its thank-you page, in each language they exist in."""
+PRIVACY_PATHS = {"de": "datenschutz.md", "en": "en/privacy.md"}
 
 
 def title_text(text: str) -> str:
@@ -102,8 +114,8 @@ def public_record(partner: Partner, url: str) -> dict[str, Any]:
     }
 
 
-def json_ld(partner: Partner, url: str) -> dict[str, Any]:
-    """Return the schema.org description of ``partner``."""
+def json_ld(partner: Partner, url: str, closed: Iterable[Absence] = ()) -> dict[str, Any]:
+    """Return the schema.org description of ``partner``, ``closed`` on the days of absences."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness",
@@ -124,6 +136,11 @@ def json_ld(partner: Partner, url: str) -> dict[str, Any]:
         data["telephone"] = partner.contact.phone
     if partner.contact.website:
         data["sameAs"] = partner.contact.website
+    # Closed days as schema.org writes them: opens and closes at midnight, for the span given.
+    days = [{"@type": "OpeningHoursSpecification", "opens": "00:00", "closes": "00:00",
+             "validFrom": a.from_.isoformat(), "validThrough": a.to.isoformat()} for a in closed]
+    if days:
+        data["openingHoursSpecification"] = days
     return data
 
 
@@ -157,7 +174,12 @@ class Renderer:
             status=lambda p: availability(p, options.today),
             service_label=self.service_label,
             language_name=lambda code: language_name(code, options.language),
-            i18n=script_json({k: self.t[k] for k in _JS_STRINGS}),
+            country_label=lambda code: country_name(code, options.language),
+            promise_hours=options.promise_hours,
+            lang=options.language,
+            # The promise is the service's setting, filled in here rather than in the browser.
+            i18n=script_json({k: self.t[k] for k in _JS_STRINGS}
+                             | {"received": self.t.text("received", hours=options.promise_hours)}),
             card=self.card,
             # Where the pages read the members' current availability: our own service.
             availability_url=options.form_service_url.rstrip("/") + "/api/availability",
@@ -166,16 +188,14 @@ class Renderer:
 
     def date(self, day: dt.date) -> str:
         """Format ``day`` as people write it: 6. Januar 2027 / 6 January 2027."""
-        month = MONTHS.get(self.options.language, MONTHS["de"])[day.month - 1]
-        dot = "." if self.options.language == "de" else ""
-        return f"{day.day}{dot} {month} {day.year}"
+        return day_text(day, self.options.language)
 
     def card(self, partner: Partner, base: str) -> Markup:
         """Return the directory card of ``partner``, rendered once per link base."""
         key = (partner.slug, base)
         if key not in self.cards:
             module: Any = self.env.get_template("_macros.html").module
-            self.cards[key] = Markup(module.card(partner, base))
+            self.cards[key] = Markup(module.card_html(partner, base))
         return self.cards[key]
 
     def service_label(self, sid: str) -> str:
@@ -207,7 +227,7 @@ class Renderer:
             f"partner/{partner.slug}.md", "partner.html", meta,
             p=partner, base="../../", upcoming=upcoming,
             edit_link=f"{edit}{partner.source}" if edit else None,
-            ld=script_json(json_ld(partner, url)),
+            ld=script_json(json_ld(partner, url, upcoming)),
         )
 
     def directory(self) -> Page:
@@ -238,14 +258,42 @@ class Renderer:
             base="../../", sid=sid, cards=cards,
         )
 
-    def request(self) -> Page:
-        """Render the request form that posts to the form service."""
+    def _form_page(self, index: int) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+        """Return the path of a form page in this language, its base, its front matter and
+        the link to the same page in the other language."""
+        lang = self.options.language if self.options.language in FORM_PATHS else "de"
+        other = "en" if lang == "de" else "de"
+        path = FORM_PATHS[lang][index]
+        depth = path.count("/") + (0 if path.endswith("index.md") else 1)
+        base = "../" * depth
+        there = FORM_PATHS[other][index].removesuffix("index.md").removesuffix(".md")
+        there = there if there.endswith("/") else there + "/"
+        # English pages leave out the German menu; the switch leads back to the German site.
+        hide = ["toc"] if lang == "de" else ["toc", "navigation"]
+        switch = {"href": base + there, "label": self.t["other_language"], "lang": other}
+        return path, base, {"hide": hide}, switch
+
+    def request(self, site: str | None = None, **filled: Any) -> Page:
+        """Render the request form that posts to the form service; the service renders it
+        again for a plain form post with mistakes, with links to the ``site`` and ``filled``
+        in (``values`` and ``errors`` by field)."""
         action = self.options.form_service_url.rstrip("/") + "/api/requests"
         languages = sorted({code for p in self.network.partners.values() for code in p.languages}
                            | {"de", "en"}, key=lambda c: (c != "de", c != "en", c))
+        path, base, meta, switch = self._form_page(0)
+        if site:
+            switch = {**switch, "href": site + switch["href"].removeprefix(base)}
+        # The browser checks postal codes as the service does, in either case of letters.
+        patterns = {code: COUNTRIES[code].postal_code.pattern.replace("A-Z", "A-Za-z")
+                    for code in self.network.countries}
         return self._page(
-            "anfrage/index.md", "request.html", {"title": self.t["request"], "hide": ["toc"]},
-            base="../", action=action, languages=languages, **self._places(),
+            path, "request.html", {"title": self.t["request"], **meta},
+            base=site or base, action=action, languages=languages, switch=switch,
+            patterns=patterns, example=COUNTRIES[self.network.home_country].example,
+            # Without JavaScript the field cannot follow the chosen country: accept any of them.
+            any_pattern="|".join(f"(?:{p})" for p in patterns.values()) if len(patterns) > 1
+            else next(iter(patterns.values())),
+            **self._places(), **({"values": {}, "errors": {}} | filled),
         )
 
     def _places(self) -> dict[str, Any]:
@@ -263,13 +311,19 @@ class Renderer:
 
     def thanks(self) -> Page:
         """Render the page a plain form post lands on."""
-        return self._page("anfrage/danke.md", "thanks.html",
-                          {"title": self.t["thanks"], "hide": ["toc"]}, base="../../")
+        path, base, meta, switch = self._form_page(1)
+        return self._page(path, "thanks.html", {"title": self.t["thanks"], **meta},
+                          base=base, switch=switch)
 
     def privacy(self) -> Page:
         """Render the privacy page, whose periods are the service's settings."""
-        body = self.env.get_template("privacy.md").render(options=self.options)
-        return Page("datenschutz.md", front_matter(title="Datenschutz"), body)
+        english = self.options.language == "en"
+        body = self.env.get_template("privacy_en.md" if english else "privacy.md").render(
+            options=self.options)
+        meta: dict[str, Any] = {"title": self.t["footer_privacy"]}
+        if english:
+            meta["hide"] = ["navigation"]
+        return Page(PRIVACY_PATHS["en" if english else "de"], front_matter(**meta), body)
 
     def data(self) -> Page:
         """Return ``partners.json``: the public data the directory's filters use."""
@@ -283,8 +337,14 @@ class Renderer:
         pages = [self.directory(), self.services_index(), self.request(), self.thanks(),
                  self.privacy()]
         pages.append(self.data())
+        if self.options.language == "de":
+            english = Renderer(self.network, replace(self.options, language="en"))
+            pages += [english.request(), english.thanks(), english.privacy()]
         pages += [self.service(s.id) for s in self.network.settings.services]
         pages += [self.partner(p) for p in self.network.partners.values()]
+        from generator.outputs import extra_pages  # it renders with this module's Renderer
+
+        pages += extra_pages(self)
         return pages
 
 
@@ -306,7 +366,9 @@ def site_options(network: Network, settings: Settings, form_service_url: str | N
            or (str(configured) if configured else "/"))
     return SiteOptions(form_service_url=url, language=language,
                        followup_days=settings.followup_days,
-                       retention_days=settings.retention_days)
+                       retention_days=settings.retention_days,
+                       promise_hours=settings.accept_deadline_hours,
+                       statistics_file=settings.statistics_file)
 
 
 def write_site(pages: list[Page], out: Path) -> None:

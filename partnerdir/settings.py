@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "PARTNERDIR_"
 
@@ -42,6 +43,15 @@ def _branch(text: str) -> str:
     # The name goes into a git refspec, where a leading "-" or a ".." would mean something else.
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._/-]*", text) or ".." in text:
         raise ValueError(f"must be a branch name such as main, not {text!r}")
+    return text
+
+
+def _zone(text: str) -> str:
+    # Checked at start-up, so a misspelt zone stops the service instead of every mail.
+    try:
+        ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"must be a time zone such as Europe/Berlin, not {text!r}") from None
     return text
 
 
@@ -80,6 +90,19 @@ class Settings:
         parse=_address)
     rate_limit: str = setting(
         "5/minute;50/day", "Requests per client address on the intake route, ';'-separated.")
+    refused_rate_limit: str = setting(
+        "30/minute;300/day", "Refused submissions (422) per client address, ';'-separated; "
+        "they do not count toward PARTNERDIR_RATE_LIMIT.")
+    email_rate_limit: str = setting(
+        "3/hour;10/day", "Accepted requests per client email address, ';'-separated.")
+    hold_rate_limit: str = setting(
+        "3/day", "Accepted requests per client address before further ones are held.")
+    hold_doubtful: int = setting(
+        "1", "1: hold doubtful requests (no or failed check, links, many from one address) "
+        "until the coordinator releases them; 0: offer every request at once.", least=0)
+    form_min_seconds: int = setting(
+        "4", "Seconds at least between loading the form and sending it; sooner is held.",
+        least=0)
     max_body_bytes: int = setting(
         "16384", "Largest accepted request body in bytes; larger ones get 413.", least=1)
     accept_deadline_hours: int = setting(
@@ -93,6 +116,9 @@ class Settings:
         least=0)
     mail_from: str = setting(
         "", "Sender of every mail; empty: the network's name and coordinator from network.yaml.")
+    mail_connections: int = setting(
+        "4", "SMTP connections the worker sends over at once, each carrying batches of mails.",
+        least=1)
     followup_days: int = setting(
         "14", "Days after an accept until the client is asked how it went; 0: never.", least=0)
     feedback_link_days: int = setting(
@@ -113,10 +139,15 @@ class Settings:
     webhook_secret: str = setting(
         "", "Secret of the push webhook POST /hooks/git; empty: the hook refuses every call.",
         secret=True)
+    time_zone: str = setting(
+        "Europe/Berlin", "Time zone of the dates and times in mails and pages.", parse=_zone)
     serve_host: str = setting("127.0.0.1", "Address 'partnerdir serve' listens on.")
     serve_port: int = setting("8000", "Port of the site under 'partnerdir serve'.", least=1)
     serve_service_port: int = setting(
         "5000", "Port of the form service under 'partnerdir serve'.", least=1)
+    statistics_file: Path = setting(  # noqa: RUF009 - a field() declaration, as all
+        "{root}/instance/statistics.json", "Figures 'partnerdir stats' writes and the site "
+        "build shows on its statistics page; no file: no page.")
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None,

@@ -19,7 +19,9 @@ from form_service import create_app
 from form_service.backend import Backend
 from form_service.jobs import sweep
 from form_service.models import utcnow
-from tests.servers import PostgresServer, SmtpServer, postgres_server, smtp_server
+from tests.servers import PostgresServer, SmtpServer, missing, postgres_server, smtp_server
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -101,6 +103,8 @@ def make_app(network_root: Path, database_url: str, mail_url: str, **overrides: 
     config = {
         "root": str(network_root), "database_url": database_url, "mail_url": mail_url,
         "queue": False, "rate_limit": "1000/minute", "site_url": SITE + "/",
+        # Scripted requests of tests go straight to members; the spam tests turn holding on.
+        "hold_doubtful": 0, "email_rate_limit": "1000/minute",
         "service_url": "https://service.example/", "secret_key": "test-secret",
         **overrides,
     }
@@ -162,3 +166,17 @@ def history(app: Flask) -> Backend:
     backend = backend_of(app)
     script_history(backend)
     return backend
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright: one for the whole run, as Playwright's
+    synchronous API allows one instance per thread."""
+    if not CHROMIUM.exists():
+        missing("Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()

@@ -137,8 +137,11 @@
     var badge = document.querySelector(".pd-partner__status .pd-badge");
     if (alternative && badge) {
       var url = new URL(alternative.href);
-      url.searchParams.set("reason", badge.classList.contains("pd-badge--away") ? "absence" : "capacity");
+      var away = badge.classList.contains("pd-badge--away");
+      url.searchParams.set("reason", away ? "absence" : "capacity");
       alternative.href = url.toString();
+      // Only a member who cannot take work now is worth an alternative.
+      alternative.closest(".pd-alternative").hidden = !(away || badge.classList.contains("pd-badge--full"));
     }
   }
 
@@ -332,6 +335,7 @@
       var example = country.options[country.selectedIndex].getAttribute("data-example");
       hint.textContent = hint.getAttribute("data-format").split("{example}").join(example);
       form.elements.postal_code.inputMode = /^[0-9]+$/.test(example) ? "numeric" : "text";
+      form.elements.postal_code.pattern = country.options[country.selectedIndex].getAttribute("data-pattern");
     }
     if (country && hint) { country.addEventListener("change", showFormat); showFormat(); }
     var key = form.elements.idempotency_key;
@@ -340,6 +344,9 @@
     var received = document.getElementById("pd-received");
     var button = form.querySelector("button[type=submit]");
     var buttonText = button.textContent;
+    // With this script the form checks itself, with the page's words rather than the browser's.
+    form.noValidate = true;
+    var proof = watchProof(form.querySelector("altcha-widget"));
 
     function showErrors(errors) {
       form.querySelectorAll(".pd-error").forEach(function (p) { p.hidden = true; p.textContent = ""; });
@@ -364,6 +371,8 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      var mistakes = checkRequest(form);
+      if (Object.keys(mistakes).length) { showErrors(mistakes); return; }
       var data = {};
       Array.prototype.forEach.call(form.elements, function (field) {
         if (!field.name) { return; }
@@ -372,10 +381,13 @@
       });
       button.disabled = true;
       button.textContent = say("sending") || buttonText;
-      fetch(form.action, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify(data)
+      proof.ready().then(function (payload) {
+        if (payload) { data.altcha = payload; }
+        return fetch(form.action, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify(data)
+        });
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (response.status === 201) {
@@ -397,6 +409,64 @@
         button.textContent = buttonText;
       });
     });
+  }
+
+  /* The service's rules for a request, checked before sending (the service checks them again):
+     required fields, the postal code of the country chosen (or remote work), an address, dates
+     from today on and in order. Returns the messages by field, in the page's language. */
+  function checkRequest(form) {
+    var errors = {};
+    var words = form.dataset;
+    function add(name, message) { (errors[name] = errors[name] || []).push(message); }
+    ["service", "message", "name", "email"].forEach(function (name) {
+      if (!form.elements[name].value.trim()) { add(name, words.required); }
+    });
+    if (!form.elements.consent.checked) { add("consent", words.required); }
+    var postal = form.elements.postal_code;
+    var code = postal.value.trim().toUpperCase();
+    if (code && !new RegExp("^(?:" + postal.pattern + ")$").test(code)) {
+      var country = form.elements.country;
+      var example = country ? country.options[country.selectedIndex].getAttribute("data-example") : "";
+      add("postal_code", words.postal.split("{example}").join(example || postal.dataset.example));
+    } else if (!code && !form.elements.remote.checked) {
+      add("postal_code", words.postalOrRemote);
+    }
+    var email = form.elements.email;
+    if (email.value.trim() && email.validity.typeMismatch) { add("email", words.email); }
+    var today = new Date().toISOString().slice(0, 10);
+    var start = form.elements.needed_from.value, end = form.elements.needed_until.value;
+    if (end && end < today) { add("needed_until", words.datePast); }
+    else if (start && end && end < start) { add("needed_until", words.dateOrder); }
+    return errors;
+  }
+
+  /* The spam check's widget solves its challenge while the client fills in the form; sending
+     waits for it a few seconds at most, and goes without it (then reviewed by hand) if it fails. */
+  function watchProof(widget) {
+    var payload = "", settled = !widget, waiting = [];
+    function settle(value) {
+      payload = value || payload;
+      settled = true;
+      waiting.splice(0).forEach(function (resolve) { resolve(payload); });
+    }
+    if (widget) {
+      widget.addEventListener("verified", function (event) { settle(event.detail.payload); });
+      widget.addEventListener("statechange", function (event) {
+        if (event.detail.state === "error") { settle(""); }
+        else if (event.detail.state === "verifying") { settled = false; }
+      });
+    }
+    return {
+      ready: function () {
+        // No widget running (its script did not load): nothing to wait for.
+        var running = window.customElements && customElements.get("altcha-widget");
+        if (settled || !running) { return Promise.resolve(payload); }
+        return new Promise(function (resolve) {
+          waiting.push(resolve);
+          setTimeout(function () { resolve(payload); }, 15000);
+        });
+      }
+    };
   }
 
   /* Listeners called once the service's availability has been merged in. */

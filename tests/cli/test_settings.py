@@ -18,11 +18,15 @@ def test_the_defaults_are_those_of_a_local_setup(tmp_path: Path) -> None:
         root=tmp_path, database_url=f"sqlite:///{tmp_path}/instance/partnerdir.sqlite3",
         mail_url=f"maildir://{tmp_path}/instance/mail", redis_url="", secret_key="",
         site_url="http://127.0.0.1:8000/", service_url="http://127.0.0.1:5000/",
-        rate_limit="5/minute;50/day", max_body_bytes=16384, accept_deadline_hours=48,
+        rate_limit="5/minute;50/day", refused_rate_limit="30/minute;300/day",
+        email_rate_limit="3/hour;10/day", hold_rate_limit="3/day", hold_doubtful=1,
+        form_min_seconds=4, max_body_bytes=16384, accept_deadline_hours=48,
         link_max_age_days=14, consent_version="2026-11", trusted_proxies=0, mail_from="",
+        mail_connections=4, time_zone="Europe/Berlin",
         followup_days=14, feedback_link_days=30, member_link_days=60, retention_days=180,
         form_service_url="", network_git="", network_branch="main", network_sync_seconds=300,
         webhook_secret="", serve_host="127.0.0.1", serve_port=8000, serve_service_port=5000,
+        statistics_file=(tmp_path / "instance" / "statistics.json").resolve(),
     )
     assert settings.site_origin == "http://127.0.0.1:8000"
 

@@ -21,6 +21,7 @@ from form_service.models import (
     OutboundMail,
     utcnow,
 )
+from generator.dates import day as german_day
 from tests.conftest import backend_of, body, link_path, run_sweep
 from tests.form_service.history import T0, D, H, open_offer, request_at
 from tests.form_service.test_flow import submit
@@ -120,12 +121,13 @@ def test_spam_goes_to_the_coordinator_and_no_other_member_is_asked(
     client.post(decline, data={"reason": "spam"})
     run_sweep(app)
     [mail] = smtp.mailbox.to(COORDINATOR)
-    assert mail["Subject"] == "Als Spam gemeldet: IT-Betreuung"
+    assert mail["Subject"] == "Bitte prüfen: Anfrage IT-Betreuung als Spam gemeldet"
     text_body = body(mail)
-    assert f"{member} hält diese Anfrage für Spam; wir haben kein weiteres Mitglied gefragt." \
+    name = backend_of(app).network.partners[member].name  # the coordinator reads names
+    assert f"{name} hält diese Anfrage für Spam; wir haben kein weiteres Mitglied gefragt." \
         in text_body
     assert "kein passendes Mitglied" not in text_body
-    assert f"Bereits gefragt: {member}" in text_body and "eva@kunde.example" in text_body
+    assert f"Bereits gefragt: {name}" in text_body and "eva@kunde.example" in text_body
     # Days later nobody has been asked and nothing more was sent.
     assert run_sweep(app, dt.timedelta(days=3))["sent"] == 0
     assert [m["Subject"].startswith("Neue Anfrage") for m in smtp.mailbox.messages] == [
@@ -189,7 +191,7 @@ def test_the_page_confirms_until_when_nothing_is_offered(
     last = utcnow().date() + dt.timedelta(days=60)
     page = client.post(decline, data={"reason": "capacity", "until": last.isoformat()})
     assert page.status_code == 200
-    assert f"Bis einschließlich {last} bieten wir Ihnen keine Anfragen an." in \
+    assert f"Bis einschließlich {german_day(last)} bieten wir Ihnen keine Anfragen an." in \
         page.get_data(as_text=True)
     with backend_of(app).sessions() as session:
         assert session.scalars(select(MemberStatus.until)).all() == [last]

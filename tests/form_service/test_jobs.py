@@ -71,6 +71,6 @@ def test_a_worker_on_redis_sends_the_confirmation_and_the_offer(
         finally:
             backend_of(app).engine.dispose()
     subjects = {m["To"]: m["Subject"] for m in mails}
-    assert subjects.pop(REQUEST["email"]) == "Ihre Anfrage ist angekommen"
+    assert subjects.pop(REQUEST["email"]) == "Ihre Anfrage „IT-Betreuung“ ist angekommen"
     [offer] = subjects.values()
-    assert offer == "Neue Anfrage: IT-Betreuung", subjects
+    assert offer.startswith("Neue Anfrage: IT-Betreuung – bitte bis "), subjects

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from form_service.links import make_member_token, read_member_token
 from form_service.models import Assignment, ClientRequest, MemberStatus, OutboundMail, utcnow
+from generator.dates import day
 from tests.conftest import REPO, REQUEST, backend_of, body, partner_data, run_sweep
 from tests.servers import SmtpServer
 
@@ -103,7 +104,7 @@ def test_a_statement_reroutes_at_once_and_ends_by_itself(
     assert said.status_code == 303
     shown = client.get(said.location).get_data(as_text=True)
     assert "Gespeichert" in shown and "ausgebucht" in shown
-    assert f"bis einschließlich {today + 3 * DAY}" in shown and "laut Ihrer Meldung" in shown
+    assert f"bis einschließlich {day(today + 3 * DAY)}" in shown and "laut Ihrer Meldung" in shown
     assert statements(app) == [("alpha-it", "full", today + 3 * DAY, None, "page")]
     with backend_of(app).sessions() as session:
         link = session.scalar(select(MemberStatus.link))
@@ -160,7 +161,7 @@ def test_the_deputy_of_an_away_member_goes_first_for_requests_they_referred(
     assert offered(app, unreferred) == ["alpha-it"]
     [offer] = [m for m in smtp.mailbox.to("info@beta-it.example")
                if m["Subject"].startswith("Neue Anfrage")]
-    assert "deputy named by delta-it" in body(offer)
+    assert "hat Sie als Vertretung genannt." in body(offer)
 
 
 @pytest.mark.parametrize(
@@ -262,14 +263,14 @@ def test_the_member_page_lists_open_offers_and_answers_them(
     page = member_path(body(offer))
     shown = client.get(page).get_data(as_text=True)
     assert "Offene Anfragen" in shown and "IT-Betreuung" in shown and "80331 DE" in shown
-    assert "2099-01-02 – 2099-01-31" in shown
+    assert "2. Januar 2099 bis 31. Januar 2099" in shown
     for secret in (REQUEST["name"], REQUEST["email"], REQUEST["phone"], REQUEST["message"]):
         assert str(secret) not in shown
     accept, decline = re.findall(r'<form method="post" action="(/r/[^"]+)">', shown)
     assert client.post(accept).status_code == 200
     run_sweep(app)
     contact = smtp.mailbox.to("anfragen@alpha-it.example")[-1]
-    assert contact["Subject"] == "Kontaktdaten Ihres neuen Kunden"
+    assert contact["Subject"] == "Kontaktdaten Ihres neuen Kunden: Anfrage IT-Betreuung"
     assert REQUEST["email"] in body(contact)
     assert "Zurzeit keine offenen Anfragen." in client.get(page).get_data(as_text=True)
     assert client.post(decline, data={"reason": "capacity"}).status_code == 200

@@ -16,10 +16,9 @@ import yaml
 from werkzeug.serving import make_server
 
 from form_service import create_app
-from tests.servers import free_port, missing
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def copy_network(target: Path) -> Path:
@@ -70,13 +69,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 class FormService:
     """The real form service on 127.0.0.1, mail into a local folder."""
 
-    def __init__(self, root: Path, port: int, site_url: str, instance: Path) -> None:
+    def __init__(self, root: Path, port: int, site_url: str, instance: Path,
+                 **overrides: object) -> None:
         self.maildir = instance / "mail"
         self.app = create_app({
             "root": str(root), "database_url": f"sqlite:///{instance / 'db.sqlite3'}",
             "mail_url": f"maildir://{self.maildir}", "queue": False,
             "rate_limit": "1000/minute", "site_url": site_url,
             "service_url": f"http://127.0.0.1:{port}/", "secret_key": "browser-test",
+            **overrides,
         })
         self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{port}/"
@@ -100,22 +101,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticServe
     with StaticServer(root / "site") as static:
         folder = build_site(root, f"http://127.0.0.1:{service_port}/")
         assert folder == root / "site"
-        with FormService(root, service_port, static.url,
-                         tmp_path_factory.mktemp("instance")) as service:
+        # Every browser test of the run comes from 127.0.0.1: its own requests are not
+        # "many from one address" (that rule is tested on its own).
+        with FormService(root, service_port, static.url, tmp_path_factory.mktemp("instance"),
+                         hold_rate_limit="1000/day") as service:
             yield static, service
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, driven by Playwright."""
-    if not CHROMIUM.exists():
-        missing("Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
 
 
 def absent_partner(root: Path, slug: str, start: dt.date, end: dt.date) -> None:
@@ -124,3 +114,13 @@ def absent_partner(root: Path, slug: str, start: dt.date, end: dt.date) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["absences"] = [{"from": start, "to": end, "reason": "vacation"}]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A fresh German browser page at phone width (tests set other widths as they need)."""
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -24,8 +24,9 @@ from form_service.matching import Matcher
 from form_service.models import Assignment, DeclineReason, MemberState, utcnow
 from form_service.statements import current_statements, record
 from generator.availability import availability
+from generator.dates import day as day_text
 from generator.loader import load_network
-from generator.strings import DE, MONTHS
+from generator.strings import DE
 from tests.form_service.history import open_offer, request_at
 from tests.generator.conftest import FormService, StaticServer, build_site, copy_network
 from tests.servers import free_port
@@ -53,7 +54,7 @@ def service(live_site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     static, root, port = live_site
     # Every answer looks for new statements; the browser's cache is fresh for each test.
     monkeypatch.setattr(document, "CHECK_SECONDS", 0.0)
-    with FormService(root, port, static.url, tmp_path) as running:
+    with FormService(root, port, static.url, tmp_path, hold_doubtful=0) as running:
         yield running
 
 
@@ -96,7 +97,7 @@ def say(service: FormService, slug: str, state: MemberState, until: dt.date,
 
 def german(day: dt.date) -> str:
     """Return ``day`` as the pages write it in German."""
-    return f"{day.day}. {MONTHS['de'][day.month - 1]} {day.year}"
+    return day_text(day, "de")
 
 
 def built_badge(root: Path, slug: str, today: dt.date) -> str:
