@@ -122,5 +122,7 @@ def phone_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="de-DE")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Loading a page with everything it fetches can take longer on a busy machine.
+    page.set_default_navigation_timeout(30_000)
     yield page
     context.close()

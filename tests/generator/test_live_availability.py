@@ -65,6 +65,7 @@ def page(browser: Any) -> Iterator[Any]:
                                   timezone_id="UTC")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(30_000)  # a busy machine loads slowly
     yield page
     context.close()
 

@@ -36,6 +36,7 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="de-DE")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(30_000)  # a busy machine loads slowly
     yield page
     context.close()
 

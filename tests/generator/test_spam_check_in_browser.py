@@ -25,6 +25,7 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="de-DE")
     opened = context.new_page()
     opened.set_default_timeout(20_000)
+    opened.set_default_navigation_timeout(30_000)  # a busy machine loads slowly
     yield opened
     context.close()
 
