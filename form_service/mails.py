@@ -147,11 +147,9 @@ def coordinator(
     now: dt.datetime, flagged_by: str | None = None,
 ) -> None:
     """Hand the coordinator a request nobody took or a member flagged as spam (``flagged_by``)."""
-    # The coordination works in German, the network's language.
-    _queue(backend, session, req, now, key=f"coordinator:{req.id}",
-           to=backend.network.settings.coordinator.email, lang="de",
-           subject="subject_spam" if flagged_by else "subject_coordinator",
-           template="coordinator", asked=sorted(asked), flagged_by=flagged_by)
+    _to_coordinator(backend, session, req, now, key=f"coordinator:{req.id}",
+                    subject="subject_spam" if flagged_by else "subject_coordinator",
+                    template="coordinator", asked=sorted(asked), flagged_by=flagged_by)
 
 
 def followup(
@@ -196,11 +194,11 @@ def refused_commit(
 ) -> None:
     """Tell the coordinator that the newest commit of the followed branch is invalid and unused."""
     problems = [str(problem) for problem in outcome.problems]
-    _queue(backend, session, None, now, key=f"refused-commit:{outcome.commit.sha}",
-           to=backend.network.settings.coordinator.email, lang="de",
-           subject="subject_refused_commit", template="refused_commit",
-           commit=outcome.commit, in_use=outcome.in_use, branch=backend.settings.network_branch,
-           problems=problems[:MAX_PROBLEMS], more=max(len(problems) - MAX_PROBLEMS, 0))
+    _to_coordinator(backend, session, None, now, key=f"refused-commit:{outcome.commit.sha}",
+                    subject="subject_refused_commit", template="refused_commit",
+                    commit=outcome.commit, in_use=outcome.in_use,
+                    branch=backend.settings.network_branch,
+                    problems=problems[:MAX_PROBLEMS], more=max(len(problems) - MAX_PROBLEMS, 0))
 
 
 def _to_member(
@@ -215,6 +213,16 @@ def _to_member(
     _queue(backend, session, req, now, key=key, to=to or recipient.referral_email,
            lang=member_language(recipient), subject=subject, template=template,
            member_page=page, **context)
+
+
+def _to_coordinator(
+    backend: Backend, session: Session, req: ClientRequest | None, now: dt.datetime, *,
+    key: str, subject: str, template: str, **context: Any,
+) -> None:
+    """Queue a mail to the network's coordinator, in German: the coordination works in the
+    network's language."""
+    _queue(backend, session, req, now, key=key, to=backend.network.settings.coordinator.email,
+           lang="de", subject=subject, template=template, **context)
 
 
 def _queue(
@@ -272,10 +280,9 @@ def member_address_refused(
 ) -> None:
     """Tell the coordinator that a member's mail server refused ``mail`` for good, and whether
     the offer in it was ``passed_on`` to the next member."""
-    _queue(backend, session, req, now, key=f"member-refused:{mail.id}",
-           to=backend.network.settings.coordinator.email, lang="de",
-           subject="subject_member_address_refused", template="member_address_refused",
-           member=member, refused=mail, passed_on=passed_on)
+    _to_coordinator(backend, session, req, now, key=f"member-refused:{mail.id}",
+                    subject="subject_member_address_refused", template="member_address_refused",
+                    member=member, refused=mail, passed_on=passed_on)
 
 
 def held(
@@ -283,10 +290,9 @@ def held(
     links: dict[str, str], now: dt.datetime,
 ) -> None:
     """Ask the coordinator to release or discard a request held as doubtful (``reasons``)."""
-    _queue(backend, session, req, now, key=f"held:{req.id}",
-           to=backend.network.settings.coordinator.email, lang="de",
-           subject="subject_held", template="held", reasons=reasons, links=links,
-           link_days=backend.settings.link_max_age_days)
+    _to_coordinator(backend, session, req, now, key=f"held:{req.id}",
+                    subject="subject_held", template="held", reasons=reasons, links=links,
+                    link_days=backend.settings.link_max_age_days)
 
 
 def _status_link(backend: Backend, req: ClientRequest) -> dict[str, Any]:
@@ -305,9 +311,9 @@ def withdrawn(
     """Tell the member who has the request open or ``accepted`` (the coordinator when
     ``partner`` is None) that its client withdrew it."""
     if partner is None:
-        _queue(backend, session, req, now, key=f"withdrawn:{req.id}:coordinator",
-               to=backend.network.settings.coordinator.email, lang="de",
-               subject="subject_withdrawn", template="withdrawn", partner=None, accepted=False)
+        _to_coordinator(backend, session, req, now, key=f"withdrawn:{req.id}:coordinator",
+                        subject="subject_withdrawn", template="withdrawn", partner=None,
+                        accepted=False)
         return
     _to_member(backend, session, req, now, partner, key=f"withdrawn:{req.id}:{partner.slug}",
                subject="subject_withdrawn", template="withdrawn", partner=partner,
