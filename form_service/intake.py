@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from form_service.strings import language as text_language
 from form_service.strings import text
+from generator.emails import normal_email
 from generator.loader import Network
 from generator.vocabulary import COUNTRIES, LANGUAGES, is_postal_code
 
@@ -73,28 +74,6 @@ class Submission:
     reason: str | None
     idempotency_key: str | None
     spam: bool
-
-
-# An everyday address: letters, digits and ._%+- before the @, a plain domain after it.
-_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9_%+-]{1,64}(?:\.[A-Za-z0-9_%+-]+)*@((?:[A-Za-z0-9]"
-                          r"(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})", re.ASCII)
-
-
-def normal_email(value: str) -> str:
-    """Return ``value`` as email_validator normalizes it, or raise EmailNotValidError.
-
-    An everyday address is normalized here (its domain in lower case), the same as the library
-    would but at a tenth of the cost; everything else (international, quoted, reserved
-    domains, mistakes) goes to the library, which also words every refusal.
-    """
-    plain = _PLAIN_EMAIL.fullmatch(value)
-    local, _, domain = value.rpartition("@")
-    if plain and len(local) <= 64 and "--" not in domain:
-        domain = domain.lower()
-        if not any(domain == name or domain.endswith("." + name)
-                   for name in SPECIAL_USE_DOMAIN_NAMES):
-            return f"{local}@{domain}"
-    return validate_email(value, check_deliverability=False).normalized
 
 
 def _flag(value: Any) -> bool | None:

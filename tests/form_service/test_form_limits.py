@@ -14,7 +14,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 
-from form_service.intake import normal_email
+from generator.emails import normal_email
 from tests.conftest import REQUEST, backend_of, make_app
 from tests.servers import SmtpServer
 
