@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from generator.availability import availability
 from generator.loader import Network
 from generator.model import Partner
-from generator.places import place_key, places_served
+from generator.places import ANYWHERE, place_key, places_served
 
 if TYPE_CHECKING:
     from generator.pages import Renderer
@@ -37,9 +37,12 @@ _STATES = ("available", "limited", "full", "full_until", "closed", "away", "depu
 
 
 def _places(partner: Partner) -> list[str]:
-    return [place_key(place) for place in places_served(
-        partner.location.country, partner.service_area.postal_prefixes,
-        partner.service_area.remote)]
+    """Return the places ``partner`` serves, the nearest first and the same on every build
+    (a set's order changes from one process to the next)."""
+    served = places_served(partner.location.country, partner.service_area.postal_prefixes,
+                           partner.service_area.remote)
+    return [place_key(place) for place in sorted(
+        served, key=lambda place: (place == ANYWHERE, -len(place.prefix), place))]
 
 
 class Colleagues:

@@ -9,8 +9,10 @@ stuck). Everywhere else, and when the child fails, the caller does all the work 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -57,3 +59,10 @@ class Forked(Generic[T]):
             return None
         value: T = pickle.loads(data)
         return value
+
+    def kill(self) -> None:
+        """Stop the child and reap it, when its result is no longer wanted."""
+        os.close(self._read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)

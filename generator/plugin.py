@@ -11,7 +11,7 @@ from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -19,9 +19,11 @@ from generator.errors import ProfileError
 from generator.loader import Network, load_network, load_partner
 from generator.pages import PRIVACY_PATHS, site_options
 from generator.pages import Page as RenderedPage
+from generator.parallel import worthwhile
 from generator.preview import Preview
 from generator.profile_cache import ProfileCache
 from generator.split_site import render_split
+from generator.split_writing import SplitWriting, child_share, write_files
 from generator.strings import TABLES
 from partnerdir.settings import SettingError, Settings
 
@@ -72,6 +74,10 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         self.dirty = False
         self.profiles: ProfileCache | None = None
         self.preview: Preview | None = None
+        self.nav: Any = None
+        self.held: list[tuple[str, str]] = []
+        """Members' own files (vCard, calendar) written beside MkDocs rather than through it."""
+        self.split: SplitWriting | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep profiles and pages between rebuilds when serving."""
@@ -115,6 +121,10 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         preview = self.preview
         surroundings = _surroundings(files, config, self.root) if preview else None
         written: dict[str, tuple[RenderedPage, str]] = {}
+        self.held = []
+        # A large build shares the writing with a second process (see on_env); thousands of
+        # small files are then best written by it directly, not copied by MkDocs one by one.
+        hold = preview is None and worthwhile(len(network.partners))
         for page in preview.render(network, options) if preview else render_split(network, options):
             existing = files.get_file_from_path(page.path)
             if existing is not None:
@@ -125,6 +135,9 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
             if preview is not None:
                 kind = _Kept if self.dirty and preview.unchanged(page, surroundings) else File
             content = page.content
+            if hold and page.path.startswith("partner/") and not page.path.endswith(".md"):
+                self.held.append((page.path, content))
+                continue
             if page.html:
                 # The body is finished HTML: hand it over after the Markdown step instead of
                 # having Python-Markdown parse thousands of HTML blocks only to keep them as is.
@@ -140,11 +153,38 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 Path(gone).unlink(missing_ok=True)
         return files
 
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """Remember the navigation every page is rendered with."""
+        self.nav = nav
+        return nav
+
+    @event_priority(-100)  # after every other plugin has prepared the environment
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """Keep the theme's compiled templates between rebuilds while serving."""
+        """Keep the theme's compiled templates between rebuilds while serving; in a large
+        build, fork the child that writes a share of the pages."""
         if self.preview is not None:
             env.bytecode_cache = self.preview.templates
+        elif self.held and worthwhile(len(self.held)):
+            doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            pages = [f.page for f in doc_files if f.page is not None]
+            self.split = SplitWriting(child_share(pages), self.held, config, self.nav, env,
+                                      doc_files)
+            self.held = []
         return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Wait for the child's share of the site (or write it here when it failed)."""
+        split, self.split = self.split, None
+        if split is not None:
+            split.finish()
+        write_files(config.site_dir, self.held)
+        self.held = []
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Do not leave a child behind a failed build."""
+        split, self.split = self.split, None
+        if split is not None:
+            split.abandon()
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -1,0 +1,120 @@
+"""A large build shares MkDocs' writing with a forked child: the same site, whatever happens to
+the child."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+import generator.plugin
+import generator.split_writing
+from tests.generator.conftest import build_site, copy_network
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    """Every file of a built site by its path, with its bytes."""
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The site built in one process, as every small network is."""
+    root = copy_network(tmp_path_factory.mktemp("alone"))
+    return files_of(build_site(root))
+
+
+def split_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Build the same site with the writing shared, as a network of hundreds would."""
+    monkeypatch.setattr(generator.plugin, "worthwhile", lambda items: True)
+    root = copy_network(tmp_path / "net")
+    return files_of(build_site(root))
+
+
+def test_a_shared_build_writes_the_same_site(alone: dict[str, bytes], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    real = generator.split_writing.Forked
+
+    def counted(work):  # type: ignore[no-untyped-def]
+        started.append(1)
+        return real(work)
+
+    monkeypatch.setattr(generator.split_writing, "Forked", counted)
+    shared = split_site(tmp_path, monkeypatch)
+    assert started == [1]  # the writing really was shared
+    assert sorted(shared) == sorted(alone)
+    assert [path for path in alone if shared[path] != alone[path]] == []
+    assert any(path.endswith("kontakt.vcf") for path in shared)
+
+
+def test_a_failing_child_leaves_its_share_to_the_parent(
+        alone: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    real = generator.split_writing.write_page
+
+    def fails_in_the_child(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generator.split_writing, "write_page", fails_in_the_child)
+    shared = split_site(tmp_path, monkeypatch)
+    assert sorted(shared) == sorted(alone)
+    assert [path for path in alone if shared[path] != alone[path]] == []
+
+
+def test_a_warning_in_the_child_is_neither_lost_nor_printed_twice(
+        alone: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    parent = os.getpid()
+    real = generator.split_writing.write_page
+    warned: list[str] = []
+
+    def warns(page, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            logging.getLogger("mkdocs.plugins.example").warning("odd page %s", page.url)
+        else:
+            warned.append(page.url)
+        return real(page, *args, **kwargs)
+
+    monkeypatch.setattr(generator.split_writing, "write_page", warns)
+    shared = split_site(tmp_path, monkeypatch)
+    # The child gave up its share on the warning; the parent rendered every page of it.
+    assert warned and all(url.startswith("partner/") for url in warned)
+    assert "odd page" not in capfd.readouterr().err
+    assert [path for path in alone if shared.get(path) != alone[path]] == []
+
+
+def test_a_failed_build_leaves_no_child_behind(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    children: list[generator.split_writing.SplitWriting] = []
+    real = generator.split_writing.SplitWriting.__init__
+
+    def remembered(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, *args, **kwargs)
+        children.append(self)
+        pid = self.child._pid
+
+        def gone() -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        remembered.gone = gone  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(generator.split_writing.SplitWriting, "__init__", remembered)
+    monkeypatch.setattr(generator.plugin, "worthwhile", lambda items: True)
+    root = copy_network(tmp_path / "net")
+    # A page MkDocs itself builds fails after the fork.
+    (root / "content" / "kaputt.md").write_text("---\ntemplate: fehlt.html\n---\n# Kaputt\n",
+                                               encoding="utf-8")
+    with pytest.raises(Exception, match=r"fehlt\.html"):
+        build_site(root)
+    assert len(children) == 1 and children[0].child is None
+    assert remembered.gone()  # type: ignore[attr-defined]
