@@ -14,6 +14,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from generator.errors import ProfileError
 from generator.loader import Network, load_network, load_partner
@@ -23,7 +24,7 @@ from generator.parallel import worthwhile
 from generator.preview import Preview
 from generator.profile_cache import ProfileCache
 from generator.split_site import render_split
-from generator.split_writing import SplitWriting, child_share, write_files
+from generator.split_writing import OldSite, SplitWriting, write_files
 from generator.strings import TABLES
 from partnerdir.settings import SettingError, Settings
 
@@ -46,6 +47,22 @@ class _Kept(File):
     def is_modified(self) -> bool:
         """Tell MkDocs (serving with --dirty) not to write the page again."""
         return False
+
+
+class _FinishedPage(Page):
+    """A generated page whose body is finished HTML, out of the navigation.
+
+    MkDocs builds a Python-Markdown converter for every page, also to convert nothing: the
+    front matter is all these pages hand to Markdown. Their body arrives in on_page_content.
+    """
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        """Convert nothing: what converting the empty Markdown of the page would give."""
+        self.content = ""
+        self.toc = get_toc([])
+        self._title_from_render = None
+        self.present_anchor_ids = set()
+        self.links_to_anchors = {}
 
 
 def _surroundings(files: Files, config: MkDocsConfig, root: Path) -> object:
@@ -78,6 +95,7 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         self.held: list[tuple[str, str]] = []
         """Members' own files (vCard, calendar) written beside MkDocs rather than through it."""
         self.split: SplitWriting | None = None
+        self.old_site: OldSite | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep profiles and pages between rebuilds when serving."""
@@ -145,6 +163,8 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 content = page.head
             file = kind.generated(config, page.path, content=content, inclusion=inclusion)
             files.append(file)
+            if page.html and inclusion is InclusionLevel.NOT_IN_NAV:
+                _FinishedPage(None, file, config)
             if preview is not None:
                 written[page.path] = (page, file.abs_dest_path)
         if preview is not None:
@@ -167,10 +187,21 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         elif self.held and worthwhile(len(self.held)):
             doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
             pages = [f.page for f in doc_files if f.page is not None]
-            self.split = SplitWriting(child_share(pages), self.held, config, self.nav, env,
-                                      doc_files)
+            self.split = SplitWriting(pages, self.held, config, self.nav, env, doc_files)
             self.held = []
         return env
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Before MkDocs empties the site folder for a build: move the last build's files
+        aside, to be removed while this build runs."""
+        if self.preview is None:
+            self.old_site = OldSite(config.site_dir)
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """With the writing shared: write the member's files beside a partner page built here."""
+        if self.split is not None:
+            self.split.written_here(page)
+        return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Wait for the child's share of the site (or write it here when it failed)."""
@@ -179,12 +210,19 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
             split.finish()
         write_files(config.site_dir, self.held)
         self.held = []
+        self._old_site_gone()
 
     def on_build_error(self, *, error: Exception) -> None:
-        """Do not leave a child behind a failed build."""
+        """Do not leave a child or old files behind a failed build."""
         split, self.split = self.split, None
         if split is not None:
             split.abandon()
+        self._old_site_gone()
+
+    def _old_site_gone(self) -> None:
+        old, self.old_site = self.old_site, None
+        if old is not None:
+            old.gone()
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -7,27 +7,49 @@ from generator.model import Partner
 from generator.pages import Page, Renderer, SiteOptions, render_site
 from generator.parallel import Forked, worthwhile
 
+CHILD_SHARE = 0.56
+"""Of the partner pages, the child's part: it also renders the service pages, and the parent
+the directory, the form and everything else."""
+
 
 class _SplitRenderer(Renderer):
-    """A renderer that takes the second half of the partner pages from a forked child."""
+    """A renderer that takes the service pages and most partner pages from a forked child."""
 
     def __init__(self, network: Network, options: SiteOptions) -> None:
         super().__init__(network, options)
         partners = list(network.partners.values())
-        self.theirs = {p.slug for p in partners[len(partners) // 2:]}
-        # Forked before anything is rendered: the child renders the second half meanwhile.
-        self.child = Forked(lambda: [Renderer.partner(self, p) for p in partners
-                                     if p.slug in self.theirs])
+        self.theirs = {p.slug for p in partners[int(len(partners) * (1 - CHILD_SHARE)):]}
+        services = [s.id for s in network.settings.services]
+        # Forked before anything is rendered: the child renders its share meanwhile.
+        self.child = Forked(lambda: [Renderer.service(self, sid) for sid in services]
+                            + [Renderer.partner(self, p) for p in partners
+                               if p.slug in self.theirs])
         self.done: dict[str, Page] | None = None
+        self.mine: dict[str, Page] = {}
 
-    def partner(self, partner: Partner) -> Page:
-        """Render the first half here; return the second half from the child."""
-        if partner.slug not in self.theirs:
-            return super().partner(partner)
+    def pages(self) -> list[Page]:
+        """Render the parent's partner pages first: the pages in between come from the child
+        only when it is done."""
+        self.mine = {p.slug: super(_SplitRenderer, self).partner(p)
+                     for p in self.network.partners.values() if p.slug not in self.theirs}
+        return super().pages()
+
+    def _from_child(self, path: str) -> Page | None:
         if self.done is None:
             pages = self.child.result()
             self.done = {p.path: p for p in pages} if pages is not None else {}
-        page = self.done.get(f"partner/{partner.slug}.md")
+        return self.done.get(path)
+
+    def service(self, sid: str) -> Page:
+        """Return a service page from the child (rendered here when the child failed)."""
+        page = self._from_child(f"leistungen/{sid}.md")
+        return page if page is not None else super().service(sid)
+
+    def partner(self, partner: Partner) -> Page:
+        """Render the parent's share here; return the child's from the child."""
+        if partner.slug not in self.theirs:
+            return self.mine.get(partner.slug) or super().partner(partner)
+        page = self._from_child(f"partner/{partner.slug}.md")
         return page if page is not None else super().partner(partner)
 
 

@@ -3,9 +3,11 @@
 After every page is read and converted, MkDocs renders each one through the theme and writes
 it, one after another; with thousands of partner pages that is most of a build. Where forking is
 safe (see ``generator/parallel.py``), the plugin forks once all pages are read: the child renders
-and writes a share of the partner pages and the members' own files (vCard, calendar), while
-MkDocs goes on with the rest. For the child's pages MkDocs still runs every plugin event, so the
-search index and the sitemap stay whole, but renders an empty template and writes nothing.
+and writes partner pages with their members' own files (vCard, calendar) from the last one down,
+while MkDocs goes on from the first, until the two meet; so the work is shared evenly whatever
+a page or a file costs on the machine. For the child's pages MkDocs still runs every plugin
+event, so the search index and the sitemap stay whole, but renders an empty template and writes
+nothing.
 
 A child that fails or logs a warning hands its whole share back: the parent then renders and
 writes it itself, so a strict build sees every warning exactly as it would without the fork.
@@ -14,8 +16,16 @@ writes it itself, so a strict build sees every warning exactly as it would witho
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import mmap
+import multiprocessing
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from mkdocs import utils
@@ -30,9 +40,7 @@ from generator.parallel import Forked
 ELSEWHERE = "partnerdir-written-elsewhere.html"
 """An empty template: MkDocs renders it, for a page the child writes, and writes nothing."""
 
-CHILD_SHARE = 0.55
-"""Of the partner pages, the child's part. The parent also copies the theme's files, writes the
-sitemap and the search index and builds every other page."""
+_BOUNDS = struct.Struct("qq")
 
 
 def write_page(page: Page, config: MkDocsConfig, nav: Navigation, env: jinja2.Environment,
@@ -92,31 +100,97 @@ class _SkipOwnPages(logging.Filter):
         return record.getMessage() not in self.notes
 
 
-class SplitWriting:
-    """A child writing a share of the site while MkDocs writes the rest."""
+class _Claims:
+    """Which partner pages are whose: the parent takes them from the first up, in MkDocs' order,
+    the child from the last down, until the two meet. Kept in memory both processes share."""
 
-    def __init__(self, pages: list[Page], files: list[tuple[str, str]], config: MkDocsConfig,
+    def __init__(self, count: int) -> None:
+        self.lock = multiprocessing.get_context("fork").Lock()
+        self.shared = mmap.mmap(-1, _BOUNDS.size)
+        _BOUNDS.pack_into(self.shared, 0, 0, count)  # the parent's next page, the child's last
+
+    def bounds(self) -> tuple[int, int]:
+        """Return (pages below this are the parent's, pages from this on are the child's)."""
+        with self.lock:
+            low, high = _BOUNDS.unpack_from(self.shared, 0)
+        return low, high
+
+    def parent_takes(self, index: int) -> bool:
+        """Return whether the parent writes page ``index`` (taking it when still free)."""
+        with self.lock:
+            low, high = _BOUNDS.unpack_from(self.shared, 0)
+            if index >= high:
+                return False
+            _BOUNDS.pack_into(self.shared, 0, max(low, index + 1), high)
+            return True
+
+    def child_takes(self) -> int | None:
+        """Return the next page the child writes, or None when the parent has the rest."""
+        with self.lock:
+            low, high = _BOUNDS.unpack_from(self.shared, 0)
+            if high - 1 < low:
+                return None
+            _BOUNDS.pack_into(self.shared, 0, low, high - 1)
+            return int(high) - 1
+
+
+class _Meta(dict[str, Any]):
+    """A partner page's front matter that settles, when MkDocs asks for the page's template,
+    who writes the page: a page the child has is rendered from an empty template here."""
+
+    def __init__(self, meta: Mapping[str, Any], claims: _Claims, index: int) -> None:
+        super().__init__(meta)
+        self.claims, self.index = claims, index
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "template" and not self.claims.parent_takes(self.index):
+            return ELSEWHERE
+        return super().get(key, default)
+
+
+class SplitWriting:
+    """A child writing partner pages (and their members' files) while MkDocs writes the rest."""
+
+    def __init__(self, pages: Iterable[Page], files: list[tuple[str, str]], config: MkDocsConfig,
                  nav: Navigation, env: jinja2.Environment, doc_files: Sequence[File]) -> None:
-        self.pages, self.files = pages, files
+        self.pages = [page for page in pages if page.file.src_uri.startswith("partner/")]
+        self.index = {id(page): number for number, page in enumerate(self.pages)}
+        folders = {page.file.src_uri.removesuffix(".md") + "/": n
+                   for n, page in enumerate(self.pages)}
+        self.files: list[list[tuple[str, str]]] = [[] for _ in self.pages]
+        self.unclaimed: list[tuple[str, str]] = []
+        for path, text in files:
+            number = folders.get(path.rsplit("/", 1)[0] + "/")
+            (self.unclaimed if number is None else self.files[number]).append((path, text))
         self.config, self.nav, self.env, self.doc_files = config, nav, env, doc_files
-        self.templates = {id(page): page.meta.get("template") for page in pages}
+        self.claims = _Claims(len(self.pages))
         self.child: Forked[int] | None = Forked(self._child)
-        # Only the parent reaches this point: MkDocs renders nothing for the child's pages.
+        # Only the parent reaches this point.
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({ELSEWHERE: ""}),
                                           env.loader or jinja2.DictLoader({})])
-        for page in pages:
-            page.meta["template"] = ELSEWHERE
-        self.filter = _SkipOwnPages({page.file.src_uri for page in pages})
+        self.meta = [page.meta for page in self.pages]
+        for number, page in enumerate(self.pages):
+            page.meta = _Meta(page.meta, self.claims, number)
+        self.filter = _SkipOwnPages({page.file.src_uri for page in self.pages})
         logging.getLogger("mkdocs.commands.build").addFilter(self.filter)
+
+    def _write(self, number: int) -> None:
+        write_page(self.pages[number], self.config, self.nav, self.env, self.doc_files)
+        write_files(self.config.site_dir, self.files[number])
 
     def _child(self) -> int:
         counter = _silenced()
-        for page in self.pages:
-            write_page(page, self.config, self.nav, self.env, self.doc_files)
-        write_files(self.config.site_dir, self.files)
+        while (number := self.claims.child_takes()) is not None:
+            self._write(number)
         if counter.count:
             raise RuntimeError("warnings while writing: the parent writes it all again")
-        return len(self.pages)
+        return 0
+
+    def written_here(self, page: Page) -> None:
+        """After MkDocs wrote ``page``: write its member's files too, when the page is ours."""
+        number = self.index.get(id(page))
+        if number is not None and number < self.claims.bounds()[0]:
+            write_files(self.config.site_dir, self.files[number])
 
     def finish(self) -> None:
         """Wait for the child; when it failed, write its share here."""
@@ -124,16 +198,13 @@ class SplitWriting:
         if child is None:
             return
         logging.getLogger("mkdocs.commands.build").removeFilter(self.filter)
-        if child.result() == len(self.pages):
-            return
-        for page in self.pages:
-            template = self.templates[id(page)]
-            if template is None:
-                page.meta.pop("template", None)
-            else:
-                page.meta["template"] = template
-            write_page(page, self.config, self.nav, self.env, self.doc_files)
-        write_files(self.config.site_dir, self.files)
+        for page, meta in zip(self.pages, self.meta, strict=True):
+            page.meta = meta
+        failed = child.result() != 0
+        write_files(self.config.site_dir, self.unclaimed)
+        if failed:
+            for number in range(self.claims.bounds()[1], len(self.pages)):
+                self._write(number)
 
     def abandon(self) -> None:
         """After a failed build: stop waiting for the child's share and reap it."""
@@ -142,8 +213,50 @@ class SplitWriting:
             child.kill()
 
 
-def child_share(pages: Iterable[Page]) -> list[Page]:
-    """Return the partner pages the child renders: every page whose index falls in its share."""
-    partner_pages = [page for page in pages if page.file.src_uri.startswith("partner/")]
-    return partner_pages[int(len(partner_pages) * (1 - CHILD_SHARE)):]
+_REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
+
+class OldSite:
+    """The last build's files, moved aside at once and removed by a second process meanwhile.
+
+    MkDocs empties the site folder before building, file by file; thousands of partner pages and
+    their files take seconds to remove, during which nothing else happens. Moved into one hidden
+    folder inside the site folder (which MkDocs' cleaning leaves alone, as it does every hidden
+    entry), they are removed while the new site is built. Where moving fails, nothing is moved
+    and MkDocs cleans as always.
+    """
+
+    def __init__(self, site_dir: str) -> None:
+        self.trash: Path | None = None
+        self.remover: subprocess.Popen[bytes] | None = None
+        site = Path(site_dir)
+        try:
+            entries = [e for e in site.iterdir() if not e.name.startswith(".")]
+        except OSError:
+            return
+        if not entries:
+            return
+        trash = site / f".partnerdir-old-{os.getpid()}"
+        try:
+            trash.mkdir()
+            for entry in entries:
+                entry.rename(trash / entry.name)
+        except OSError:
+            pass  # what is left, MkDocs removes
+        self.trash = trash
+        try:
+            self.remover = subprocess.Popen([sys.executable, "-c", _REMOVE, str(trash)],
+                                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL)
+        except OSError:
+            self.remover = None
+
+    def gone(self) -> None:
+        """Wait until the old files are removed (removing them here if the other process could
+        not)."""
+        remover, self.remover = self.remover, None
+        if remover is not None:
+            remover.wait()
+        if self.trash is not None:
+            shutil.rmtree(self.trash, ignore_errors=True)
+            self.trash = None
