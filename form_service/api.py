@@ -3,6 +3,7 @@ the health check and the OpenAPI description."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -12,11 +13,12 @@ from sqlalchemy import text as sql
 from werkzeug.exceptions import BadRequest
 
 from form_service.assignments import store_request
+from form_service.backend import Backend
 from form_service.challenges import issue, judge
 from form_service.extensions import limiter, quota
 from form_service.form_page import form_page
 from form_service.holds import doubts, stored_reasons
-from form_service.intake import FIELDS, IntakeError, parse_submission
+from form_service.intake import FIELDS, IntakeError, Submission, parse_submission
 from form_service.models import utcnow
 from form_service.openapi import description
 from form_service.strings import text
@@ -51,10 +53,49 @@ def _body() -> dict[str, Any] | Any:
         data = {k: request.form.get(k) for k in FIELDS if k in request.form}
     else:
         return _bad_body(415)
+    return fields(data, request.headers.get("Idempotency-Key"))
+
+
+def fields(data: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    """Return the request's fields of a submitted body (the header's key when it has none)."""
     data = {k: v for k, v in data.items() if k in FIELDS}
-    if not data.get("idempotency_key") and request.headers.get("Idempotency-Key"):
-        data["idempotency_key"] = request.headers["Idempotency-Key"]
+    if not data.get("idempotency_key") and idempotency_key:
+        data["idempotency_key"] = idempotency_key
     return data
+
+
+def accepted_json(public_id: str) -> str:
+    """Return the body of the answer to an accepted JSON request."""
+    # Built by hand: the busiest answer of the service, and always the same shape.
+    return f'{{"id":"{public_id}","status":"received"}}\n'
+
+
+def admit(service: Backend, submission: Submission, data: dict[str, Any], address: str,
+          now: dt.datetime) -> str | int:
+    """Count a valid submission and store it; return its public id, or the seconds to wait
+    when its client's email is over its limit.
+
+    Everything a valid request does before its answer, for the route and the fast lane alike
+    (``form_service/fast_lane.py``).
+    """
+    settings = service.settings
+    # Counted at once: past its limit an address stays refused until its window ends anyway.
+    client = quota("email", settings.email_rate_limit)
+    if not client.take(submission.email.lower()):
+        return client.retry_after(submission.email.lower())
+    if submission.spam:
+        public_id = secrets.token_urlsafe(12)
+    else:
+        check = judge(settings.secret_key, data.get("altcha"), settings.form_min_seconds)
+        crowded = not quota("crowded", settings.hold_rate_limit).take(address)
+        held = doubts(check, submission.message, crowded) if settings.hold_doubtful else []
+        # Routing and mail are the worker's: it polls the database, so the answer waits for
+        # nothing but the commit, and nothing is lost if a queue is down. A held request
+        # gets the very same answer.
+        public_id = store_request(service, submission, now, held=stored_reasons(held),
+                                  proof=check.proof).public_id
+    quota("accepted", settings.rate_limit).take(address)
+    return public_id
 
 
 # Limited by hand rather than by a decorator: only accepted requests count toward the
@@ -83,26 +124,11 @@ def create_request() -> Any:
         if request.is_json:
             return jsonify(errors=exc.errors), 422
         return form_page(exc.errors, data), 422
-    # Counted at once: past its limit an address stays refused until its window ends anyway.
-    client = quota("email", settings.email_rate_limit)
-    if not client.take(submission.email.lower()):
-        return slow_down(client.retry_after(submission.email.lower()))
-    if submission.spam:
-        public_id = secrets.token_urlsafe(12)
-    else:
-        check = judge(settings.secret_key, data.get("altcha"), settings.form_min_seconds)
-        crowded = not quota("crowded", settings.hold_rate_limit).take(address)
-        held = doubts(check, submission.message, crowded) if settings.hold_doubtful else []
-        # Routing and mail are the worker's: it polls the database, so the answer waits for
-        # nothing but the commit, and nothing is lost if a queue is down. A held request
-        # gets the very same answer.
-        public_id = store_request(service, submission, now, held=stored_reasons(held),
-                                  proof=check.proof).public_id
-    accepted.take(address)
+    public_id = admit(service, submission, data, address, now)
+    if isinstance(public_id, int):
+        return slow_down(public_id)
     if request.is_json:
-        # Built by hand: the busiest answer of the service, and always the same shape.
-        return Response(f'{{"id":"{public_id}","status":"received"}}\n', 201,
-                        mimetype="application/json")
+        return Response(accepted_json(public_id), 201, mimetype="application/json")
     # The thank-you page in the language of the form: the English form chooses English.
     thanks = "en/request/thanks/" if submission.language == "en" else "anfrage/danke/"
     return redirect(settings.site_url + thanks, code=303)

@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -122,6 +133,11 @@ class ClientRequest(Base):
     """A client's inquiry ("find me an alternative"), stored before anything else happens."""
 
     __tablename__ = "client_request"
+    # A solved check admits one request. Requests without one (held) are most of a flood:
+    # they leave this index alone, which every stored request would otherwise write.
+    __table_args__ = (Index("ix_client_request_proof", "proof", unique=True,
+                            sqlite_where=text("proof IS NOT NULL"),
+                            postgresql_where=text("proof IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -140,10 +156,10 @@ class ClientRequest(Base):
     needed_until: Mapped[dt.date | None] = mapped_column(Date)
     message: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     consent_version: Mapped[str] = mapped_column(String(40))
-    referred_by: Mapped[str | None] = mapped_column(String(64), index=True)
+    referred_by: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # When the client was asked how it went (set once, in the transaction that queues the mail).
@@ -157,7 +173,7 @@ class ClientRequest(Base):
     # When the coordinator was told about the held request (set with the mail, once).
     held_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # The solved challenge's id: unique, so one solution admits one request only.
-    proof: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    proof: Mapped[str | None] = mapped_column(String(64))
     # When a mail server refused the client's address for good (a 5xx); members then phone.
     client_email_refused_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,6 +23,10 @@ TASKS = "partnerdir.tasks"
 def init_app(app: Flask, backend: Backend) -> None:
     """Bind ``backend`` to ``app`` and register the handlers that apply to every route."""
     app.extensions[BACKEND] = backend
+    from form_service.fast_lane import FastLane  # it answers with this module's helpers
+
+    # Inside the proxy fix below, so that it sees the client's address as the app does.
+    app.wsgi_app = FastLane(app.wsgi_app, backend)  # type: ignore[method-assign]
     proxies = backend.settings.trusted_proxies
     if proxies:
         # Only as many X-Forwarded-For hops as there are proxies of ours count; anything a
@@ -63,9 +68,11 @@ def client_language() -> str:
     return browser_language()
 
 
-def browser_language() -> str:
-    """Return the first language of the browser's that has texts, else German."""
-    return request.accept_languages.best_match(list(TABLES), default="de") or "de"
+def browser_language(asked: LanguageAccept | None = None) -> str:
+    """Return the first language of the browser's (of this request's, unless ``asked``) that
+    has texts, else German."""
+    accepted = request.accept_languages if asked is None else asked
+    return accepted.best_match(list(TABLES), default="de") or "de"
 
 
 def render_page(template: str, lang: str, **context: Any) -> str:
@@ -79,15 +86,19 @@ def render_page(template: str, lang: str, **context: Any) -> str:
     )
 
 
+def refusal_json(key: str, lang: str, **values: object) -> str:
+    """Return the JSON body of a refused submission: the text ``key`` under ``_body``."""
+    # Built by hand: a flood's answer, sent far more often than anything else refused.
+    return json.dumps({"errors": {"_body": [text(key, lang, **values)]}}, ensure_ascii=False)
+
+
 def refusal(key: str, status: int, **values: object) -> Any:
     """Answer a refused submission in JSON or, for a plain form post, as a page."""
     # A body too large is never read: only the browser's languages tell which to answer in.
     lang = client_language() if status != 413 else browser_language()
-    message = text(key, lang, **values)
     if wants_json():
-        # Built by hand: a flood's answer, sent far more often than anything else refused.
-        body = json.dumps({"errors": {"_body": [message]}}, ensure_ascii=False)
-        return Response(body, mimetype="application/json"), status
+        return Response(refusal_json(key, lang, **values), mimetype="application/json"), status
+    message = text(key, lang, **values)
     form = "en/request/" if lang == "en" else "anfrage/"
     page = render_page("errors.html", lang, message=message,
                        form_url=backend().settings.site_url + form)
@@ -115,13 +126,27 @@ def not_found(error: NotFound) -> Any:
     return {"error": "not found"}, 404
 
 
-def origin_allowed() -> bool:
-    """Return whether a browser may post from the request's origin: the site's or our own."""
-    origin = request.headers.get("Origin")
+def origin_permitted(origin: str | None, host_url: str, site_origin: str) -> bool:
+    """Return whether a browser may post from ``origin``: the site's or our own."""
     if origin is None:  # not a browser, or a same-origin request of an older browser
         return True
-    own = request.host_url.rstrip("/")
-    return origin in (backend().settings.site_origin, own)
+    return origin in (site_origin, host_url.rstrip("/"))
+
+
+def origin_allowed() -> bool:
+    """Return whether a browser may post from the request's origin."""
+    return origin_permitted(request.headers.get("Origin"), request.host_url,
+                            backend().settings.site_origin)
+
+
+def cors_headers(origin: str | None, path: str, site_origin: str) -> dict[str, str]:
+    """Return the CORS headers of an answer to ``origin`` (none for another site's pages)."""
+    if origin and origin == site_origin and path.startswith("/api/"):
+        return {"Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+                "Access-Control-Max-Age": "600"}
+    return {}
 
 
 def cors(response: Response) -> Response:
@@ -131,11 +156,9 @@ def cors(response: Response) -> Response:
     preflight); other sites' pages get no CORS headers, so their browsers keep the answers
     from them.
     """
-    origin = request.headers.get("Origin")
-    if origin and origin == backend().settings.site_origin and request.path.startswith("/api/"):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
-        response.headers["Access-Control-Max-Age"] = "600"
+    allowed = cors_headers(request.headers.get("Origin"), request.path,
+                           backend().settings.site_origin)
+    if allowed:
+        response.headers.update(allowed)
         response.vary.add("Origin")  # added to a route's own Vary, not in place of it
     return response
