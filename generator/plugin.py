@@ -25,6 +25,7 @@ from generator.preview import Preview
 from generator.profile_cache import ProfileCache
 from generator.split_site import render_split
 from generator.split_writing import OldSite, SplitWriting, write_files
+from generator.statistics_page import PATH as STATISTICS
 from generator.strings import TABLES
 from partnerdir.settings import SettingError, Settings
 
@@ -108,6 +109,11 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 # dirty build may leave pages stale would only alarm members on every save.
                 logging.getLogger("mkdocs.commands.build").addFilter(_quiet_dirty)
 
+    def on_shutdown(self) -> None:
+        """After serving: MkDocs keeps this instance for later builds in the same process,
+        which are plain builds again."""
+        self.profiles, self.preview, self.dirty = None, None, False
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Remember the network folder: the one holding ``mkdocs.yml``."""
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -115,7 +121,8 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         config.extra["partnerdir_footer"] = {
             lang: {"label": t["footer_label"], "imprint": t["footer_imprint"],
                    "privacy": t["footer_privacy"], "members": t["footer_members"],
-                   "privacy_url": PRIVACY_PATHS[lang].removesuffix(".md") + "/"}
+                   "privacy_url": PRIVACY_PATHS[lang].removesuffix(".md") + "/",
+                   "statistics": ""}  # the page's link, set once the page is there
             for lang, t in TABLES.items()
         }
         return config
@@ -167,6 +174,9 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
                 _FinishedPage(None, file, config)
             if preview is not None:
                 written[page.path] = (page, file.abs_dest_path)
+        for lang, words in config.extra["partnerdir_footer"].items():
+            words["statistics"] = (TABLES[lang]["footer_statistics"]
+                                   if files.get_file_from_path(STATISTICS) else "")
         if preview is not None:
             for gone in preview.remember(written, surroundings):
                 # A removed profile's page must not stay reachable in the preview.

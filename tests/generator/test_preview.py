@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,13 @@ def served(root: Path, site: Path) -> MkDocsConfig:
 
 def rebuild(root: Path, site: Path) -> None:
     build(served(root, site), serve_url=SERVE_URL, dirty=True)
+
+
+@pytest.fixture(autouse=True)
+def served_then_shut_down() -> Iterator[None]:
+    """End serving as MkDocs does: its plugins live on for the next build in this process."""
+    yield
+    load_config(str(REPO / "mkdocs.yml")).plugins.on_shutdown()
 
 
 def test_a_saved_profile_changes_its_page_and_the_lists_only(tmp_path: Path) -> None:

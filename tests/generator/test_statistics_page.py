@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator.loader import load_network
 from generator.pages import SiteOptions, render_site
 
@@ -62,3 +64,19 @@ def test_the_page_withholds_rates_from_small_groups_whatever_the_file_says(
     edited = {**FIGURES, "acceptance": {"value": 1.0, "cases": 2}}
     body = page(tmp_path, edited)
     assert body is not None and "100 %" not in body
+
+
+def test_every_page_links_the_statistics_page_once_it_is_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.generator.conftest import build_site, copy_network
+
+    link = '<a href="../statistik/">Zahlen des Netzwerks</a>'
+    root = copy_network(tmp_path / "ohne")
+    monkeypatch.setenv("PARTNERDIR_STATISTICS_FILE", str(tmp_path / "statistics.json"))
+    site = build_site(root)
+    assert link not in (site / "mitglieder" / "index.html").read_text(encoding="utf-8")
+    (tmp_path / "statistics.json").write_text(json.dumps(FIGURES), encoding="utf-8")
+    site = build_site(copy_network(tmp_path / "mit"))
+    assert link in (site / "mitglieder" / "index.html").read_text(encoding="utf-8")
+    english = (site / "en" / "request" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../../statistik/">Network figures (in German)</a>' in english
