@@ -340,12 +340,14 @@ class Renderer:
         if self.options.language == "de":
             english = Renderer(self.network, replace(self.options, language="en"))
             pages += [english.request(), english.thanks(), english.privacy()]
-        pages += [self.service(s.id) for s in self.network.settings.services]
-        pages += [self.partner(p) for p in self.network.partners.values()]
         from generator.outputs import extra_pages  # it renders with this module's Renderer
 
-        pages += extra_pages(self)
-        return pages
+        # Before the service and partner pages, which a second process may be rendering
+        # meanwhile (``generator/split_site.py``); listed after them.
+        extras = extra_pages(self)
+        pages += [self.service(s.id) for s in self.network.settings.services]
+        pages += [self.partner(p) for p in self.network.partners.values()]
+        return pages + extras
 
 
 def render_site(network: Network, options: SiteOptions | None = None) -> list[Page]:

@@ -3,6 +3,10 @@
 Run: python tests/benchmarks/bench_service_throughput.py [SECONDS]   (default 10 per path)
 Goals: accepting path >= 60 % of the bare route, rate-limited (429) path >= 80 %.
 
+Two baselines, in the same run: a bare route added to the service's own app (it passes the
+app's hooks, as every route does), and a bare route of a Flask app with nothing else, under a
+gunicorn of its own with as many workers.
+
 The accepting path is a scripted client's: JSON without the form's check, so every request is
 stored and held for the coordinator, with the same 201 a person gets.
 """
@@ -41,40 +45,51 @@ def ready(port: int, timeout: float = 120.0) -> None:
             time.sleep(0.5)
 
 
-def measure(root: Path, env: dict[str, str], seconds: float) -> tuple[float, float, dict[int, int]]:
-    """Return the rates of the bare route and of the intake under ``env``, and its statuses.
+def measure(root: Path, env: dict[str, str], seconds: float
+            ) -> tuple[float, float, float, dict[int, int]]:
+    """Return the rates of the plain Flask route, the app's bare route and the intake under
+    ``env``, and the intake's statuses.
 
-    The two take turns in one-second slices, so that a shared machine's changing load falls on
-    both alike rather than on whichever ran while it was busy.
+    The three take turns in one-second slices, so that a shared machine's changing load falls
+    on all alike rather than on whichever ran while it was busy.
     """
-    bare = posts = 0
+    plain = bare = posts = 0
     statuses: dict[int, int] = {}
-    with gunicorn(root, env) as (port, _):
+    get = ("GET", "/bench/bare", None)
+    with gunicorn(root, env) as (port, _), \
+            gunicorn(root, env, module="plain_wsgi:app") as (plain_port, _):
         ready(port)
-        load(port, lambda i: ("GET", "/bench/bare", None), 1.0)  # warm up
+        ready(plain_port)
+        load(port, lambda i: get, 1.0)  # warm up
+        load(plain_port, lambda i: get, 1.0)
         for turn in range(max(1, round(seconds / SLICE))):
-            bare += load(port, lambda i: ("GET", "/bench/bare", None), SLICE)[0]
+            plain += load(plain_port, lambda i: get, SLICE)[0]
+            bare += load(port, lambda i: get, SLICE)[0]
             count, seen, _ = load(port, lambda i, turn=turn: (
                 "POST", "/api/requests", request_body(turn * 10**6 + i)), SLICE)
             posts += count
             for status, n in seen.items():
                 statuses[status] = statuses.get(status, 0) + n
-    return bare / seconds, posts / seconds, statuses
+    return plain / seconds, bare / seconds, posts / seconds, statuses
 
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     with tempfile.TemporaryDirectory() as tmp:
         root = network_copy(Path(tmp) / "net")
-        bare, accepted, s_acc = measure(root, ACCEPTING, seconds)
-        bare2, limited, s_lim = measure(root, LIMITED, seconds)
-    for label, rate, statuses in (("bare route (baseline)", bare, {}),
+        plain, bare, accepted, s_acc = measure(root, ACCEPTING, seconds)
+        plain2, bare2, limited, s_lim = measure(root, LIMITED, seconds)
+    for label, rate, statuses in (("plain Flask route", plain, {}),
+                                  ("bare route of the app", bare, {}),
                                   ("accepting POST", accepted, s_acc),
-                                  ("bare route (baseline 2)", bare2, {}),
+                                  ("plain Flask route (2)", plain2, {}),
+                                  ("bare route of the app (2)", bare2, {}),
                                   ("rate-limited POST", limited, s_lim)):
         print(f"{label:26} {rate:8.0f} req/s   statuses {dict(sorted(statuses.items()))}")
-    print(f"accepting / bare:     {accepted / bare:6.1%}   (goal >= 60 %)")
-    print(f"rate-limited / bare:  {limited / bare2:6.1%}   (goal >= 80 %)")
+    print(f"accepting / bare route of the app:     {accepted / bare:6.1%}   (goal >= 60 %)")
+    print(f"accepting / plain Flask route:         {accepted / plain:6.1%}")
+    print(f"rate-limited / bare route of the app:  {limited / bare2:6.1%}   (goal >= 80 %)")
+    print(f"rate-limited / plain Flask route:      {limited / plain2:6.1%}")
 
 
 if __name__ == "__main__":

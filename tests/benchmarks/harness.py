@@ -31,18 +31,32 @@ def bare():
 '''
 
 
+PLAIN_WSGI = '''
+from flask import Flask
+
+app = Flask("plain")
+
+
+@app.get("/bench/bare")
+def bare():
+    return "ok"
+'''
+"""A Flask app with nothing but one route: the barest baseline."""
+
+
 def network_copy(folder: Path) -> Path:
     """Copy the sample network into ``folder`` with a benchmark WSGI module."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "network.yaml", folder / "network.yaml")
     shutil.copytree(REPO / "partners", folder / "partners", dirs_exist_ok=True)
     (folder / "bench_wsgi.py").write_text(WSGI, encoding="utf-8")
+    (folder / "plain_wsgi.py").write_text(PLAIN_WSGI, encoding="utf-8")
     return folder
 
 
 @contextmanager
 def gunicorn(root: Path, env: dict[str, str], workers: int = 2, port: int | None = None,
-             ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+             module: str = "bench_wsgi:app") -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """Run the app under gunicorn on 127.0.0.1; yield the port and the master process.
 
     The master leads its own process group, so ``os.killpg(master.pid, …)`` reaches every worker.
@@ -51,7 +65,7 @@ def gunicorn(root: Path, env: dict[str, str], workers: int = 2, port: int | None
     full = {**os.environ, "PARTNERDIR_ROOT": str(root), **env}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--chdir", str(root), "--log-level", "warning", "bench_wsgi:app"],
+         "--chdir", str(root), "--log-level", "warning", module],
         env=full, start_new_session=True,
     )
     try:
