@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from generator.parallel import worthwhile
 from generator.preview import Preview
 from generator.profile_cache import ProfileCache
 from generator.split_site import render_split
-from generator.split_writing import KEPT, OldSite, SplitWriting, sweep, write_files
+from generator.split_writing import OldSite, SplitWriting, write_files
 from generator.statistics_page import PATH as STATISTICS
 from generator.strings import TABLES
 from partnerdir.settings import SettingError, Settings
@@ -98,9 +97,6 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         """Members' own files (vCard, calendar) written beside MkDocs rather than through it."""
         self.split: SplitWriting | None = None
         self.share = False
-        self.sweep: Callable[[], None] | None = None
-        """Removes what the last build left in the partner pages' folder and this one does not
-        write (after the build; in a shared build the child does it first)."""
         """Whether this build shares MkDocs' writing with a second process."""
         self.old_site: OldSite | None = None
 
@@ -135,8 +131,6 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         """Load and validate the profiles, then add every generated page."""
-        if self.old_site is not None:
-            self.old_site.restore()  # MkDocs has cleaned the site folder by now
         network, self.network = self.network, None  # a caller's preloaded network, used once
         if network is None:
             try:
@@ -202,22 +196,11 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         build, fork the child that writes a share of the pages."""
         if self.preview is not None:
             env.bytecode_cache = self.preview.templates
-        else:
-            # Everything this build writes into the partner pages' folder; the rest goes.
-            kept = os.path.join(os.path.normpath(config.site_dir), KEPT) + os.sep
-            written = {os.path.normpath(os.path.join(config.site_dir, path))
-                       for path, _ in self.held}
-            written |= {path for f in files
-                        if (path := os.path.normpath(f.abs_dest_path)).startswith(kept)}
-            site_dir = config.site_dir
-            self.sweep = lambda: sweep(site_dir, written)
-            if self.share and worthwhile(len(files)):
-                doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-                pages = [f.page for f in doc_files if f.page is not None]
-                self.split = SplitWriting(pages, self.held, config, self.nav, env, doc_files,
-                                          first=self.sweep)
-                self.held = []
-                self.sweep = None  # the child's
+        elif self.share and worthwhile(len(files)):
+            doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            pages = [f.page for f in doc_files if f.page is not None]
+            self.split = SplitWriting(pages, self.held, config, self.nav, env, doc_files)
+            self.held = []
         return env
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -239,9 +222,6 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
             split.finish()
         write_files(config.site_dir, self.held)
         self.held = []
-        sweep_now, self.sweep = self.sweep, None
-        if sweep_now is not None:
-            sweep_now()
         self._old_site_gone()
 
     def on_build_error(self, *, error: Exception) -> None:

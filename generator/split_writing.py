@@ -23,7 +23,7 @@ import shutil
 import struct
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +152,7 @@ class SplitWriting:
     """A child writing partner pages (and their members' files) while MkDocs writes the rest."""
 
     def __init__(self, pages: Iterable[Page], files: list[tuple[str, str]], config: MkDocsConfig,
-                 nav: Navigation, env: jinja2.Environment, doc_files: Sequence[File],
-                 first: Callable[[], None] = lambda: None) -> None:
-        self.first = first
-        """Work the child does before any page (the parent, when the child failed)."""
+                 nav: Navigation, env: jinja2.Environment, doc_files: Sequence[File]) -> None:
         self.pages = [page for page in pages if page.file.src_uri.startswith("partner/")]
         self.index = {id(page): number for number, page in enumerate(self.pages)}
         folders = {page.file.src_uri.removesuffix(".md") + "/": n
@@ -183,7 +180,6 @@ class SplitWriting:
 
     def _child(self) -> int:
         counter = _silenced()
-        self.first()
         while (number := self.claims.child_takes()) is not None:
             self._write(number)
         if counter.count:
@@ -207,7 +203,6 @@ class SplitWriting:
         failed = child.result() != 0
         write_files(self.config.site_dir, self.unclaimed)
         if failed:
-            self.first()
             for number in range(self.claims.bounds()[1], len(self.pages)):
                 self._write(number)
 
@@ -221,46 +216,30 @@ class SplitWriting:
 _REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
-KEPT = "partner"
-"""The folder of the partner pages: kept in place from one build to the next."""
-
-
 class OldSite:
-    """The last build's files: the partner pages' folder kept in place, the rest moved aside at
-    once and removed by a second process meanwhile.
+    """The last build's files, moved aside at once and removed by a second process meanwhile.
 
     MkDocs empties the site folder before building, file by file; thousands of partner pages and
-    their files take seconds to remove, and as long again to create anew, while writing over an
-    existing file costs a fraction of creating one. So the partner pages' folder is hidden from
-    MkDocs' cleaning and put back before anything is written: every page and file is written
-    over its old copy, and what this build does not write (a member who left) is removed at the
-    end (``sweep``). Everything else is moved into one hidden folder inside the site folder
-    (which MkDocs' cleaning leaves alone, as it does every hidden entry) and removed while the
-    new site is built. Where moving fails, nothing is moved and MkDocs cleans as always.
+    their files take seconds to remove, during which nothing else happens. Moved into one hidden
+    folder inside the site folder (which MkDocs' cleaning leaves alone, as it does every hidden
+    entry), they are removed while the new site is built. Where moving fails, nothing is moved
+    and MkDocs cleans as always.
     """
 
     def __init__(self, site_dir: str) -> None:
-        self.site = Path(site_dir)
         self.trash: Path | None = None
-        self.kept: Path | None = None
         self.remover: subprocess.Popen[bytes] | None = None
+        site = Path(site_dir)
         try:
-            entries = [e for e in self.site.iterdir()
-                       if not e.name.startswith(".") or e.name.startswith(".partnerdir-")]
+            # Hidden entries are the site owner's, as for MkDocs; but not what a build that was
+            # killed while removing its old files left.
+            entries = [e for e in site.iterdir()
+                       if not e.name.startswith(".") or e.name.startswith(".partnerdir-old-")]
         except OSError:
             return
-        pid = os.getpid()
-        kept = self.site / KEPT
-        if kept in entries and kept.is_dir() and not kept.is_symlink():
-            try:
-                kept.rename(self.site / f".partnerdir-kept-{pid}")
-                self.kept = self.site / f".partnerdir-kept-{pid}"
-                entries.remove(kept)
-            except OSError:
-                pass
         if not entries:
             return
-        trash = self.site / f".partnerdir-old-{pid}"
+        trash = site / f".partnerdir-old-{os.getpid()}"
         try:
             trash.mkdir()
             for entry in entries:
@@ -275,43 +254,12 @@ class OldSite:
         except OSError:
             self.remover = None
 
-    def restore(self) -> None:
-        """After MkDocs' cleaning: put the partner pages' folder back for this build."""
-        kept, self.kept = self.kept, None
-        if kept is None:
-            return
-        try:
-            kept.rename(self.site / KEPT)
-        except OSError:
-            shutil.rmtree(kept, ignore_errors=True)  # then this build writes it anew
-
     def gone(self) -> None:
         """Wait until the old files are removed (removing them here if the other process could
         not)."""
         remover, self.remover = self.remover, None
         if remover is not None:
             remover.wait()
-        for left in (self.trash, self.kept):  # kept: a build that failed before restore()
-            if left is not None:
-                shutil.rmtree(left, ignore_errors=True)
-        self.trash = self.kept = None
-
-
-def sweep(site_dir: str, written: set[str]) -> None:
-    """Remove what the partner pages' folder holds but this build does not write: the pages
-    and files of members who left, and any file of an earlier version. ``written`` holds the
-    absolute paths this build writes; the folders they are written into stay, even while empty
-    (the other process may be about to write into one)."""
-    root = os.path.join(site_dir, KEPT)
-    folders = {os.path.dirname(path) for path in written}
-    for folder, subfolders, names in os.walk(root, topdown=False):
-        for name in names:
-            path = os.path.join(folder, name)
-            if path not in written:
-                os.unlink(path)
-        for name in subfolders:
-            path = os.path.join(folder, name)
-            if os.path.islink(path):
-                os.unlink(path)
-            elif path not in folders and not os.listdir(path):
-                os.rmdir(path)
+        if self.trash is not None:
+            shutil.rmtree(self.trash, ignore_errors=True)
+            self.trash = None
