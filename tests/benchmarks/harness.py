@@ -40,8 +40,14 @@ app = Flask("plain")
 @app.get("/bench/bare")
 def bare():
     return "ok"
+
+
+@app.get("/healthz")
+def healthz():
+    return "ok"
 '''
-"""A Flask app with nothing but one route: the barest baseline."""
+"""A Flask app with nothing but one route (and the health check benchmarks wait for): the
+barest baseline."""
 
 
 def network_copy(folder: Path) -> Path:
