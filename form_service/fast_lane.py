@@ -49,11 +49,12 @@ class FastLane:
         request = Request(environ)
         settings = self.backend.settings
         length = request.content_length
+        origin = environ.get("HTTP_ORIGIN")  # read as the route reads them, only cheaper
         if (not request.is_json or length is None or length > settings.max_body_bytes
-                or not origin_permitted(request.headers.get("Origin"), request.host_url,
-                                        settings.site_origin)):
+                or (origin is not None and not origin_permitted(origin, request.host_url,
+                                                                settings.site_origin))):
             return self.app(environ, start_response)
-        address = request.remote_addr or "127.0.0.1"
+        address = environ.get("REMOTE_ADDR") or "127.0.0.1"
         accepted = quota("accepted", settings.rate_limit)
         if not accepted.allows(address):
             return self._slow_down(request, accepted.retry_after(address), start_response)
@@ -67,7 +68,7 @@ class FastLane:
             return self.app(environ, start_response)
         if not isinstance(data, dict):
             return self.app(environ, start_response)
-        data = fields(data, request.headers.get("Idempotency-Key"))
+        data = fields(data, environ.get("HTTP_IDEMPOTENCY_KEY"))
         now = utcnow()
         try:
             submission = parse_submission(data, self.backend.network, now.date())
@@ -92,7 +93,7 @@ class FastLane:
     def _answer(self, request: Request, status: int, body: str, headers: dict[str, Any],
                 start_response: StartResponse) -> Iterable[bytes]:
         response = Response(body, status, headers=headers, mimetype="application/json")
-        allowed = cors_headers(request.headers.get("Origin"), request.path,
+        allowed = cors_headers(request.environ.get("HTTP_ORIGIN"), PATH,
                                self.backend.settings.site_origin)
         if allowed:
             response.headers.update(allowed)
