@@ -26,6 +26,9 @@ from form_service.web import backend, browser_language, origin_allowed, slow_dow
 
 bp = Blueprint("api", __name__)
 
+PATH = "/api/requests"
+"""Where clients' requests are posted (also answered before Flask: ``fast_lane.py``)."""
+
 
 def _bad_body(status: int) -> Any:
     return jsonify(errors={"_body": [text("bad_body", browser_language())]}), status
@@ -100,7 +103,7 @@ def admit(service: Backend, submission: Submission, data: dict[str, Any], addres
 
 # Limited by hand rather than by a decorator: only accepted requests count toward the
 # client's address and email quotas, refused ones (422) toward their own, larger one.
-@bp.post("/api/requests")
+@bp.post(PATH)
 def create_request() -> Any:
     """Validate and store a client's request, then answer (201, 303 or 422)."""
     if not origin_allowed():
@@ -134,7 +137,7 @@ def create_request() -> Any:
     return redirect(settings.site_url + thanks, code=303)
 
 
-@bp.route("/api/requests", methods=["OPTIONS"])
+@bp.route(PATH, methods=["OPTIONS"])
 @limiter.exempt
 def preflight() -> Response:
     """Answer CORS preflight requests from the site."""

@@ -21,18 +21,17 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import InternalServerError
 from werkzeug.wrappers import Request, Response
 
-from form_service.api import accepted_json, admit, fields
+from form_service.api import PATH, accepted_json, admit, fields
 from form_service.extensions import quota
 from form_service.intake import IntakeError, parse_submission
 from form_service.models import utcnow
-from form_service.web import browser_language, cors_headers, origin_permitted, refusal_json
+from form_service.web import add_cors, browser_language, origin_permitted, refusal_json
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from form_service.backend import Backend
 
-PATH = "/api/requests"
 log = logging.getLogger("form_service")  # the app's logger, where Flask logs it
 
 
@@ -93,9 +92,6 @@ class FastLane:
     def _answer(self, request: Request, status: int, body: str, headers: dict[str, Any],
                 start_response: StartResponse) -> Iterable[bytes]:
         response = Response(body, status, headers=headers, mimetype="application/json")
-        allowed = cors_headers(request.environ.get("HTTP_ORIGIN"), PATH,
-                               self.backend.settings.site_origin)
-        if allowed:
-            response.headers.update(allowed)
-            response.vary.add("Origin")
+        add_cors(response, request.environ.get("HTTP_ORIGIN"), PATH,
+                 self.backend.settings.site_origin)
         return response(request.environ, start_response)

@@ -11,6 +11,7 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response as BaseResponse
 
 from form_service.backend import Backend
 from form_service.strings import DE, EN, TABLES, language, text
@@ -139,26 +140,23 @@ def origin_allowed() -> bool:
                             backend().settings.site_origin)
 
 
-def cors_headers(origin: str | None, path: str, site_origin: str) -> dict[str, str]:
-    """Return the CORS headers of an answer to ``origin`` (none for another site's pages)."""
+def add_cors(response: BaseResponse, origin: str | None, path: str, site_origin: str) -> None:
+    """Allow ``origin`` to read ``response`` when it is the site's and the path is the API's
+    (other sites' pages get no CORS headers, so their browsers keep the answers from them)."""
     if origin and origin == site_origin and path.startswith("/api/"):
-        return {"Access-Control-Allow-Origin": origin,
-                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
-                "Access-Control-Max-Age": "600"}
-    return {}
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.vary.add("Origin")  # added to a route's own Vary, not in place of it
 
 
 def cors(response: Response) -> Response:
     """Allow the site's origin, and nobody else, to call the API from a browser.
 
     The site posts requests and reads the availability document (a GET that needs no
-    preflight); other sites' pages get no CORS headers, so their browsers keep the answers
-    from them.
+    preflight).
     """
-    allowed = cors_headers(request.headers.get("Origin"), request.path,
-                           backend().settings.site_origin)
-    if allowed:
-        response.headers.update(allowed)
-        response.vary.add("Origin")  # added to a route's own Vary, not in place of it
+    add_cors(response, request.headers.get("Origin"), request.path,
+             backend().settings.site_origin)
     return response
