@@ -149,9 +149,11 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         surroundings = _surroundings(files, config, self.root) if preview else None
         written: dict[str, tuple[RenderedPage, str]] = {}
         self.held = []
-        # A large build shares the writing with a second process (see on_env); thousands of
-        # small files are then best written by it directly, not copied by MkDocs one by one.
-        hold = self.share = preview is None and worthwhile(len(network.partners))
+        # A large build shares the writing with a second process (see on_env). Members' own
+        # files are written beside MkDocs, by that process where there is one, so that a file
+        # that came out the same last time can be put back (see OldSite).
+        hold = preview is None
+        self.share = hold and worthwhile(len(network.partners))
         for page in preview.render(network, options) if preview else render_split(network, options):
             existing = files.get_file_from_path(page.path)
             if existing is not None:
@@ -199,7 +201,8 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         elif self.share and worthwhile(len(files)):
             doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
             pages = [f.page for f in doc_files if f.page is not None]
-            self.split = SplitWriting(pages, self.held, config, self.nav, env, doc_files)
+            self.split = SplitWriting(pages, self.held, config, self.nav, env, doc_files,
+                                      self.old_site)
             self.held = []
         return env
 
@@ -220,7 +223,7 @@ class PartnerdirPlugin(BasePlugin[PartnerdirConfig]):
         split, self.split = self.split, None
         if split is not None:
             split.finish()
-        write_files(config.site_dir, self.held)
+        write_files(config.site_dir, self.held, self.old_site)
         self.held = []
         self._old_site_gone()
 

@@ -62,10 +62,14 @@ def write_page(page: Page, config: MkDocsConfig, nav: Navigation, env: jinja2.En
         config._current_page = None
 
 
-def write_files(site_dir: str, files: Iterable[tuple[str, str]]) -> None:
-    """Write files given as (path below the site, text)."""
+def write_files(site_dir: str, files: Iterable[tuple[str, str]],
+                old: OldSite | None = None) -> None:
+    """Write files given as (path below the site, text); where the last build (``old``) wrote
+    the same bytes, put its file back instead."""
     for path, text in files:
-        utils.write_file(text.encode("utf-8"), str(Path(site_dir) / path))
+        data, target = text.encode("utf-8"), Path(site_dir) / path
+        if old is None or not old.put_back(path, data, target):
+            utils.write_file(data, str(target))
 
 
 class _Counter(logging.Handler):
@@ -152,7 +156,8 @@ class SplitWriting:
     """A child writing partner pages (and their members' files) while MkDocs writes the rest."""
 
     def __init__(self, pages: Iterable[Page], files: list[tuple[str, str]], config: MkDocsConfig,
-                 nav: Navigation, env: jinja2.Environment, doc_files: Sequence[File]) -> None:
+                 nav: Navigation, env: jinja2.Environment, doc_files: Sequence[File],
+                 old: OldSite | None = None) -> None:
         self.pages = [page for page in pages if page.file.src_uri.startswith("partner/")]
         self.index = {id(page): number for number, page in enumerate(self.pages)}
         folders = {page.file.src_uri.removesuffix(".md") + "/": n
@@ -163,6 +168,7 @@ class SplitWriting:
             number = folders.get(path.rsplit("/", 1)[0] + "/")
             (self.unclaimed if number is None else self.files[number]).append((path, text))
         self.config, self.nav, self.env, self.doc_files = config, nav, env, doc_files
+        self.old = old
         self.claims = _Claims(len(self.pages))
         self.child: Forked[int] | None = Forked(self._child)
         # Only the parent reaches this point.
@@ -176,7 +182,7 @@ class SplitWriting:
 
     def _write(self, number: int) -> None:
         write_page(self.pages[number], self.config, self.nav, self.env, self.doc_files)
-        write_files(self.config.site_dir, self.files[number])
+        write_files(self.config.site_dir, self.files[number], self.old)
 
     def _child(self) -> int:
         counter = _silenced()
@@ -190,7 +196,7 @@ class SplitWriting:
         """After MkDocs wrote ``page``: write its member's files too, when the page is ours."""
         number = self.index.get(id(page))
         if number is not None and number < self.claims.bounds()[0]:
-            write_files(self.config.site_dir, self.files[number])
+            write_files(self.config.site_dir, self.files[number], self.old)
 
     def finish(self) -> None:
         """Wait for the child; when it failed, write its share here."""
@@ -201,7 +207,7 @@ class SplitWriting:
         for page, meta in zip(self.pages, self.meta, strict=True):
             page.meta = meta
         failed = child.result() != 0
-        write_files(self.config.site_dir, self.unclaimed)
+        write_files(self.config.site_dir, self.unclaimed, self.old)
         if failed:
             for number in range(self.claims.bounds()[1], len(self.pages)):
                 self._write(number)
@@ -233,22 +239,29 @@ class OldSite:
     folder inside the site folder (which MkDocs' cleaning leaves alone, as it does every hidden
     entry), they are removed while the new site is built. Where moving fails, nothing is moved
     and MkDocs cleans as always.
+
+    The members' own files (everything in ``partner/<slug>/`` but its page) are kept aside in a
+    second folder: one that comes out the same again is put back rather than written anew. So
+    an unchanged vCard or calendar keeps its time, and with it the ``Last-Modified`` and
+    ``ETag`` a web server gives it, and calendar apps polling a feed are told it is unchanged;
+    and a rebuild neither removes nor creates thousands of files that did not change.
     """
 
     def __init__(self, site_dir: str) -> None:
         self.trash: Path | None = None
+        self.kept: Path | None = None
         self.remover: subprocess.Popen[bytes] | None = None
         site = Path(site_dir)
         try:
             # Hidden entries are the site owner's, as for MkDocs; but not what a build that was
             # killed while removing its old files left.
             entries = [e for e in site.iterdir()
-                       if not e.name.startswith(".") or e.name.startswith(".partnerdir-old-")]
+                       if not e.name.startswith(".") or e.name.startswith(_OURS)]
         except OSError:
             return
         if not entries:
             return
-        trash = site / f".partnerdir-old-{os.getpid()}"
+        trash = site / f"{_OURS[0]}{os.getpid()}"
         try:
             trash.mkdir()
             for entry in entries:
@@ -256,11 +269,31 @@ class OldSite:
         except OSError:
             pass  # what is left, MkDocs removes
         self.trash = trash
+        self.kept = _keep_members_files(trash / "partner", site / f"{_OURS[1]}{os.getpid()}")
         try:
             self.remover = subprocess.Popen(_remover(trash), stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError:
             self.remover = None
+
+    def put_back(self, path: str, data: bytes, target: Path) -> bool:
+        """Move the last build's file at ``path`` to ``target`` if it holds ``data``; return
+        whether it did."""
+        if self.kept is None or path.count("/") != 2 or not path.startswith("partner/"):
+            return False
+        kept = os.path.join(self.kept, _kept_name(*path.split("/")[1:]))
+        try:
+            with open(kept, "rb", buffering=0) as old:
+                if old.read(len(data) + 1) != data:
+                    return False
+            try:
+                os.replace(kept, target)
+            except FileNotFoundError:  # the page, written first, made the folder but for errors
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(kept, target)
+        except OSError:
+            return False
+        return True
 
     def gone(self) -> None:
         """Wait until the old files are removed (removing them here if the other process could
@@ -268,6 +301,32 @@ class OldSite:
         remover, self.remover = self.remover, None
         if remover is not None:
             remover.wait()
-        if self.trash is not None:
-            shutil.rmtree(self.trash, ignore_errors=True)
-            self.trash = None
+        for folder in (self.trash, self.kept):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.trash = self.kept = None
+
+
+_OURS = (".partnerdir-old-", ".partnerdir-kept-")
+"""The beginnings of the hidden folders a build makes in the site folder, and removes."""
+
+
+def _kept_name(slug: str, name: str) -> str:
+    return f"{slug}~{name}"
+
+
+def _keep_members_files(partners: Path, kept: Path) -> Path | None:
+    """Move every member's own file out of ``partners`` (the last site's) into ``kept``."""
+    try:
+        kept.mkdir()
+        with os.scandir(partners) as members:
+            for member in members:
+                if member.is_dir(follow_symlinks=False):
+                    with os.scandir(member.path) as entries:
+                        for entry in entries:
+                            if (entry.is_file(follow_symlinks=False)
+                                    and not entry.name.endswith(".html")):
+                                os.rename(entry.path, kept / _kept_name(member.name, entry.name))
+    except OSError:
+        pass  # what is not kept (all of it when there were no partner pages) goes with the rest
+    return kept if kept.is_dir() else None

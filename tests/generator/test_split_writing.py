@@ -120,12 +120,18 @@ def test_a_failed_build_leaves_no_child_behind(tmp_path: Path,
     assert remembered.gone()  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("shared", [True, False], ids=["shared", "alone"])
-def test_a_rebuild_leaves_nothing_of_the_last_site_behind(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool) -> None:
-    monkeypatch.setattr(generator.plugin, "worthwhile", lambda items: shared)
+@pytest.fixture(params=[True, False], ids=["shared", "alone"])
+def built(request: pytest.FixtureRequest, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A network and its built site, the writing shared or not, ready to be rebuilt."""
+    monkeypatch.setattr(generator.plugin, "worthwhile", lambda items: request.param)
     root = copy_network(tmp_path / "net")
-    site = build_site(root)
+    return root, build_site(root)
+
+
+def test_a_rebuild_leaves_nothing_of_the_last_site_behind(
+        tmp_path: Path, built: tuple[Path, Path]) -> None:
+    root, site = built
     texts = {p.stem: p.read_text(encoding="utf-8") for p in (root / "partners").glob("*.yaml")}
     gone = next(s for s in sorted(texts) if not any(f"deputy: {s}" in t for t in texts.values()))
     stays = next(s for s in sorted(texts) if s != gone)
@@ -148,4 +154,32 @@ def test_a_rebuild_leaves_nothing_of_the_last_site_behind(
 
 def _without(root: Path, slug: str) -> Path:
     (root / "partners" / f"{slug}.yaml").unlink()
+    return root
+
+
+def test_a_rebuild_puts_unchanged_members_files_back_and_writes_changed_ones(
+        tmp_path: Path, built: tuple[Path, Path]) -> None:
+    root, site = built
+    changed, same = "bauer-grafik", "kanzlei-roth"
+    before = {slug: (site / "partner" / slug / "kontakt.vcf").stat() for slug in (changed, same)}
+    profile = root / "partners" / f"{changed}.yaml"
+    text = profile.read_text(encoding="utf-8")
+    assert "\ntagline: " in text
+    _changed(root, changed, text)
+    rebuilt = build_site(root)
+    after = {slug: (rebuilt / "partner" / slug / "kontakt.vcf").stat() for slug in before}
+    assert (after[same].st_ino, after[same].st_mtime_ns) == (
+        before[same].st_ino, before[same].st_mtime_ns)
+    assert after[changed].st_ino != before[changed].st_ino
+    card = (rebuilt / "partner" / changed / "kontakt.vcf").read_text(encoding="utf-8")
+    assert "NOTE:Neu – " in card
+    fresh = files_of(build_site(copy_network(tmp_path / "fresh") and _changed(
+        tmp_path / "fresh", changed, text)))
+    assert files_of(rebuilt) == fresh
+    assert not [p for p in rebuilt.iterdir() if p.name.startswith(".partnerdir")]
+
+
+def _changed(root: Path, slug: str, text: str) -> Path:
+    (root / "partners" / f"{slug}.yaml").write_text(
+        text.replace("\ntagline: ", "\ntagline: Neu – "), encoding="utf-8")
     return root
