@@ -78,6 +78,9 @@ def report(count: int, label: str, timings: list[list[Timing]]) -> None:
     print(f"N={count:>6} {label:11}: without extras {w0:6.1f} s wall {c0:6.1f} s CPU   "
           f"with {w1:6.1f} s wall {c1:6.1f} s CPU   added {100 * (w1 - w0) / w0:5.1f} % wall "
           f"{100 * (c1 - c0) / c0:5.1f} % CPU (goal < 10 %)", flush=True)
+    for (kind, _), runs in zip(KINDS, timings, strict=True):
+        print(f"{'':21}{kind} extras, each run: "
+              + ", ".join(f"{w:.2f}" for w, _ in runs) + " s wall", flush=True)
 
 
 def measure(tmp: Path, count: int, repeat: int, settle_seconds: float) -> None:
